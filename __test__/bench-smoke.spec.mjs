@@ -1,0 +1,93 @@
+// Smoke test of the benchmark harness (benchmark/run.js --smoke): it runs end to end
+// and every server answers correctly. Ratios are not checked: they are noise at 1 s.
+import test from 'ava'
+import { execFile, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
+const runJs = path.join(root, 'benchmark/run.js')
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rhttp-bench-smoke-'))
+test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }))
+
+const SCENARIOS = ['hello', 'close', 'headers', 'post-echo', 'pipeline']
+const hasWrk = !spawnSync('wrk', ['-v'], { stdio: 'ignore', timeout: 5000 }).error
+// rhttp is measured as soon as its entry point exists; from then on a load failure is a test failure.
+const rhttpWritten = fs.existsSync(path.join(root, 'index.js'))
+
+function needWrk(t) {
+  if (!hasWrk) t.fail('wrk is not installed: .ci/run must install it (apt-get install -y wrk)')
+  return hasWrk
+}
+
+function bench(args, timeout = 50000) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [runJs, ...args], { cwd: root, timeout, killSignal: 'SIGTERM', maxBuffer: 1 << 22 },
+      (err, stdout, stderr) => resolve({ code: err ? (err.code ?? err.signal) : 0, stdout, stderr }))
+  })
+}
+
+async function smoke(t, impls) {
+  if (!needWrk(t)) return
+  const out = path.join(tmp, `smoke-${impls.replace(/\W/g, '_')}.json`)
+  const r = await bench(['--smoke', '--impls', impls, '--out', out])
+  t.log(r.stdout)
+  t.is(r.code, 0, `run.js failed:\n${r.stderr}`)
+  if (r.code !== 0) return
+  const res = JSON.parse(fs.readFileSync(out, 'utf8'))
+  t.deepEqual(res.scenarios.map((s) => s.name), SCENARIOS)
+  for (const name of SCENARIOS) {
+    t.regex(r.stdout, new RegExp(`^== ${name}:`, 'm'))
+    for (const label of res.labels) {
+      const runs = res.runs.filter((x) => x.scenario === name && x.label === label)
+      t.is(runs.length, 1, `${name}/${label}: one run`)
+      const [run] = runs
+      t.true(run.requests > 0 && run.rps > 0, `${name}/${label}: served requests`)
+      t.is(run.non2xx, 0, `${name}/${label}: non-2xx responses`)
+      const e = run.socketErrors
+      t.is(e.connect + e.read + e.write, 0, `${name}/${label}: socket errors ${JSON.stringify(e)}`)
+      t.true(run.cpuUsPerReq > 0 && run.rssMB > 0, `${name}/${label}: CPU and RSS measured`)
+      t.is(typeof res.summary[name].byLabel[label].rps.median, 'number')
+    }
+  }
+  return out
+}
+
+let saved = null
+
+if (rhttpWritten) {
+  test.serial('bench --smoke: node:http vs rhttp, every server answers correctly', async (t) => {
+    saved = await smoke(t, 'node,rhttp')
+  })
+} else {
+  test.serial('bench --smoke: node:http vs node:http (harness only, rhttp not written yet)', async (t) => {
+    saved = await smoke(t, 'node,node')
+  })
+  test.skip('bench --smoke: node:http vs rhttp — SKIPPED because index.js does not exist yet; runs once it does', () => {})
+}
+
+test.serial('bench refuses a server that answers wrong', async (t) => {
+  if (!needWrk(t)) return
+  const fake = path.join(tmp, 'wrong-http.js')
+  fs.writeFileSync(fake, `'use strict'
+const http = require('node:http')
+module.exports = { ...http, createServer: (h) => http.createServer((req, res) => {
+  const end = res.end.bind(res)
+  res.end = (b, ...a) => end(typeof b === 'string' ? b + '!' : b, ...a)
+  h(req, res)
+}) }
+`)
+  const r = await bench(['--smoke', '--scenarios', 'hello', '--impls', `${fake},node`, '--no-save'], 20000)
+  t.is(r.code, 2, r.stderr)
+  t.regex(r.stderr, /answered wrong, refusing to benchmark it: body 'hello world'/)
+})
+
+test.serial('bench --report and --compare read a saved result', async (t) => {
+  if (!saved) return t.fail('no saved result: the smoke run failed')
+  const r = await bench(['--report', saved, '--compare', saved], 10000)
+  t.is(r.code, 0, r.stderr)
+  t.regex(r.stdout, /^== hello:/m)
+  t.regex(r.stdout, /compared with/)
+})

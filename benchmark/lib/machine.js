@@ -1,0 +1,30 @@
+'use strict'
+const os = require('node:os')
+const { spawnSync } = require('node:child_process')
+const { ROOT } = require('./impl')
+
+function sh(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: 5000 })
+  return r.status === 0 ? r.stdout.trim() : null
+}
+
+function machineInfo() {
+  const commit = sh('git', ['rev-parse', 'HEAD'])
+  const dirty = commit ? sh('git', ['status', '--porcelain', '--untracked-files=no']) : null
+  let rhttpVersion = null
+  try { rhttpVersion = require(`${ROOT}/package.json`).version } catch { /* none */ }
+  return {
+    cpuModel: os.cpus()[0] ? os.cpus()[0].model : null,
+    nproc: os.availableParallelism(),
+    totalMemMB: Math.round(os.totalmem() / 2 ** 20),
+    kernel: os.release(),
+    node: process.version,
+    wrk: (sh('wrk', ['-v']) || '').split('\n')[0] || null,
+    gitCommit: commit,
+    gitDirty: dirty === null ? null : dirty.length > 0,
+    rhttpVersion,
+    loadavgAtStart: os.loadavg(),
+  }
+}
+
+module.exports = { machineInfo }

@@ -1,0 +1,118 @@
+'use strict';
+
+// Shared HTTP helpers: token/header-value checks, header name/value
+// validation, method list.
+//
+// Derived from Node.js lib/_http_common.js (MIT, Node.js contributors), v20.
+// The llhttp parser glue (parsers FreeList, parserOn*, freeParser,
+// prepareError) is not here: parsing happens in Rust. Node's shape for parse
+// errors is built by internal/errors parseError().
+// validateHeaderName/validateHeaderValue live here (core has them in
+// _http_outgoing) so that both outgoing.js and the server/client can use
+// them without a require cycle; outgoing.js re-exports them.
+
+const { debuglog } = require('util');
+const {
+  hideStackFramesAt,
+  codes: {
+    ERR_HTTP_INVALID_HEADER_VALUE,
+    ERR_INVALID_CHAR,
+    ERR_INVALID_HTTP_TOKEN,
+  },
+} = require('./internal/errors');
+
+let debug = debuglog('http', (fn) => {
+  debug = fn;
+});
+
+// The parser's method table, in llhttp's order, as core's _http_common
+// exports it (http.METHODS is a sorted copy). Taken from the running Node so
+// the list follows its llhttp version.
+const methods = (() => {
+  try {
+    return require('_http_common').methods.slice();
+  } catch {
+    return require('http').METHODS.slice();
+  }
+})();
+
+const kIncomingMessage = Symbol('IncomingMessage');
+
+// Core's parser default for maxHeaderPairs (server: maxHeadersCount * 2).
+const MAX_HEADER_PAIRS = 2000;
+
+const tokenRegExp = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+/**
+ * Verifies that the given val is a valid HTTP token
+ * per the rules defined in RFC 7230
+ * See https://tools.ietf.org/html/rfc7230#section-3.2.6
+ */
+function checkIsHttpToken(val) {
+  return tokenRegExp.test(val);
+}
+
+const headerCharRegex = /[^\t\x20-\x7e\x80-\xff]/;
+/**
+ * True if val contains an invalid field-vchar
+ *  field-value    = *( field-content / obs-fold )
+ *  field-content  = field-vchar [ 1*( SP / HTAB ) field-vchar ]
+ *  field-vchar    = VCHAR / obs-text
+ */
+function checkInvalidHeaderChar(val) {
+  return headerCharRegex.test(val);
+}
+
+// http.validateHeaderName. The stack of a thrown error starts at the
+// caller, as with core's hideStackFrames().
+function validateHeaderName(name, label) {
+  if (typeof name !== 'string' || !name || !checkIsHttpToken(name)) {
+    throw hideStackFramesAt(
+      new ERR_INVALID_HTTP_TOKEN(label || 'Header name', name),
+      validateHeaderName);
+  }
+}
+
+// http.validateHeaderValue.
+function validateHeaderValue(name, value) {
+  if (value === undefined) {
+    throw hideStackFramesAt(
+      new ERR_HTTP_INVALID_HEADER_VALUE(value, name), validateHeaderValue);
+  }
+  if (checkInvalidHeaderChar(value)) {
+    debug('Header "%s" contains invalid characters', name);
+    throw hideStackFramesAt(
+      new ERR_INVALID_CHAR('header content', name), validateHeaderValue);
+  }
+}
+
+// --insecure-http-parser, from the command line or NODE_OPTIONS (core reads
+// it through its internal option parser).
+const insecureHTTPParser =
+  process.execArgv.includes('--insecure-http-parser') ||
+  (process.env.NODE_OPTIONS || '').split(/\s+/).includes('--insecure-http-parser');
+
+let warnedLenient = false;
+
+function isLenient() {
+  if (insecureHTTPParser && !warnedLenient) {
+    warnedLenient = true;
+    process.emitWarning('Using insecure HTTP parsing');
+  }
+  return insecureHTTPParser;
+}
+
+module.exports = {
+  _checkInvalidHeaderChar: checkInvalidHeaderChar,
+  _checkIsHttpToken: checkIsHttpToken,
+  checkInvalidHeaderChar,
+  checkIsHttpToken,
+  chunkExpression: /(?:^|\W)chunked(?:$|\W)/i,
+  continueExpression: /(?:^|\W)100-continue(?:$|\W)/i,
+  CRLF: '\r\n',
+  isLenient,
+  kIncomingMessage,
+  MAX_HEADER_PAIRS,
+  methods,
+  validateHeaderName,
+  validateHeaderValue,
+};

@@ -1,0 +1,30 @@
+'use strict';
+// The addon, and the event layouts `drain()` produces (src/server/events.rs
+// is the other half; change both together).
+
+const binding = require('../binding.js');
+
+module.exports = {
+  binding,
+  // [kind, conn, ...fields]; the number after each name is the record width.
+  EV_CONNECTION: 1, // 2
+  EV_REQUEST: 2, // 4: head ("method\0url\0name\0value…", latin1), flags
+  EV_BODY: 3, // 3: Buffer
+  EV_BODY_END: 4, // 3: trailers string or null
+  EV_PARSE_ERROR: 5, // 6: code, reason, bytesParsed, rawPacket
+  EV_REQUEST_TIMEOUT: 6, // 2
+  EV_TIMEOUT: 7, // 2
+  EV_DRAIN: 8, // 2
+  EV_END: 9, // 2
+  EV_CLOSE: 10, // 4: errno, syscall
+  EV_DATA: 11, // 3: Buffer
+  EVENT_WIDTH: [0, 2, 4, 3, 3, 6, 2, 2, 2, 2, 4, 3],
+
+  REQ_KEEP_ALIVE: 1 << 8,
+  REQ_UPGRADE: 1 << 9,
+  REQ_HAS_BODY: 1 << 10,
+
+  PAUSE_BODY: binding.PAUSE_BODY,
+  PAUSE_PIPELINE: binding.PAUSE_PIPELINE,
+  PAUSE_SOCKET: binding.PAUSE_SOCKET,
+};

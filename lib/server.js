@@ -1,0 +1,1082 @@
+'use strict';
+// http.Server and ServerResponse.
+//
+// Derived from Node.js lib/_http_server.js (MIT, Node.js contributors). What
+// changed: llhttp and net.Socket reading are replaced by the Rust connection
+// tasks; their events arrive in batches through `drain()` (see
+// `dispatchEvents`) and play the role of core's parser callbacks
+// (parserOnIncoming, parserOnBody, parserOnMessageComplete, socketOnError).
+// Listening reuses net.Server's argument handling and overrides `_listen2`.
+// Everything a user or a framework can observe is kept as in core.
+
+const net = require('node:net');
+const EE = require('node:events');
+const assert = require('node:assert');
+const dc = require('node:diagnostics_channel');
+const { promisify } = require('node:util');
+
+const {
+  binding, EVENT_WIDTH,
+  EV_CONNECTION, EV_REQUEST, EV_BODY, EV_BODY_END, EV_PARSE_ERROR,
+  EV_REQUEST_TIMEOUT, EV_TIMEOUT, EV_DRAIN, EV_END, EV_CLOSE, EV_DATA,
+  REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, PAUSE_BODY, PAUSE_PIPELINE,
+} = require('./native');
+const { Socket } = require('./socket');
+const { continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar } = require('./common');
+const { kUniqueHeaders, parseUniqueHeadersOption, OutgoingMessage } = require('./outgoing');
+const { kOutHeaders, kNeedDrain } = require('./internal/http');
+const { IncomingMessage } = require('./incoming');
+const { ConnResetException, codes, UVExceptionWithHostPort } = require('./internal/errors');
+const {
+  ERR_HTTP_REQUEST_TIMEOUT,
+  ERR_HTTP_HEADERS_SENT,
+  ERR_HTTP_INVALID_STATUS_CODE,
+  ERR_HTTP_SOCKET_ASSIGNED,
+  ERR_HTTP_SOCKET_ENCODING,
+  ERR_INVALID_ARG_VALUE,
+  ERR_INVALID_CHAR,
+  ERR_OUT_OF_RANGE,
+} = codes;
+const { validateInteger, validateBoolean, validateObject, validateLinkHeaderValue } = require('./internal/validators');
+const { STATUS_CODES } = require('node:http');
+
+const onRequestStartChannel = dc.channel('http.server.request.start');
+const onResponseFinishChannel = dc.channel('http.server.response.finish');
+
+const kServerResponse = Symbol('ServerResponse');
+const kNative = Symbol('rhttp.native');
+const kSockets = Symbol('rhttp.sockets');
+const kRefSockets = Symbol('rhttp.refSockets');
+const kIsRef = Symbol('rhttp.isRef');
+const kState = Symbol('rhttp.state');
+const kEmptyObject = Object.freeze({ __proto__: null });
+
+const HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER = 1000;
+
+// ---------------------------------------------------------------------------
+// ServerResponse
+
+function ServerResponse(req, options) {
+  OutgoingMessage.call(this, options);
+
+  if (req.method === 'HEAD') this._hasBody = false;
+
+  this.req = req;
+  this.sendDate = true;
+  this._sent100 = false;
+  this._expect_continue = false;
+
+  if (req.httpVersionMajor < 1 || req.httpVersionMinor < 1) {
+    this.useChunkedEncodingByDefault = chunkExpression.test(req.headers.te);
+    this.shouldKeepAlive = false;
+  }
+}
+Object.setPrototypeOf(ServerResponse.prototype, OutgoingMessage.prototype);
+Object.setPrototypeOf(ServerResponse, OutgoingMessage);
+
+ServerResponse.prototype.statusCode = 200;
+ServerResponse.prototype.statusMessage = undefined;
+
+function onServerResponseClose() {
+  // A stale 'close' can arrive after detachSocket(); see core's comment.
+  if (this._httpMessage) {
+    emitCloseNT(this._httpMessage);
+  }
+}
+
+ServerResponse.prototype.assignSocket = function assignSocket(socket) {
+  if (socket._httpMessage) {
+    throw new ERR_HTTP_SOCKET_ASSIGNED();
+  }
+  socket._httpMessage = this;
+  socket.on('close', onServerResponseClose);
+  this.socket = socket;
+  this.emit('socket', socket);
+  this._flush();
+};
+
+ServerResponse.prototype.detachSocket = function detachSocket(socket) {
+  assert(socket._httpMessage === this);
+  socket.removeListener('close', onServerResponseClose);
+  socket._httpMessage = null;
+  this.socket = null;
+};
+
+ServerResponse.prototype.writeContinue = function writeContinue(cb) {
+  this._writeRaw('HTTP/1.1 100 Continue\r\n\r\n', 'ascii', cb);
+  this._sent100 = true;
+};
+
+ServerResponse.prototype.writeProcessing = function writeProcessing(cb) {
+  this._writeRaw('HTTP/1.1 102 Processing\r\n\r\n', 'ascii', cb);
+};
+
+ServerResponse.prototype.writeEarlyHints = function writeEarlyHints(hints, cb) {
+  let head = 'HTTP/1.1 103 Early Hints\r\n';
+
+  validateObject(hints, 'hints');
+
+  if (hints.link === null || hints.link === undefined) {
+    return;
+  }
+
+  const link = validateLinkHeaderValue(hints.link);
+
+  if (link.length === 0) {
+    return;
+  }
+
+  head += 'Link: ' + link + '\r\n';
+
+  for (const key of Object.keys(hints)) {
+    if (key !== 'link') {
+      head += key + ': ' + hints[key] + '\r\n';
+    }
+  }
+
+  head += '\r\n';
+
+  this._writeRaw(head, 'ascii', cb);
+};
+
+ServerResponse.prototype._implicitHeader = function _implicitHeader() {
+  this.writeHead(this.statusCode);
+};
+
+ServerResponse.prototype.writeHead = writeHead;
+function writeHead(statusCode, reason, obj) {
+  if (this._header) {
+    throw new ERR_HTTP_HEADERS_SENT('write');
+  }
+
+  const originalStatusCode = statusCode;
+
+  statusCode |= 0;
+  if (statusCode < 100 || statusCode > 999) {
+    throw new ERR_HTTP_INVALID_STATUS_CODE(originalStatusCode);
+  }
+
+  if (typeof reason === 'string') {
+    this.statusMessage = reason;
+  } else {
+    if (!this.statusMessage)
+      this.statusMessage = STATUS_CODES[statusCode] || 'unknown';
+    obj ??= reason;
+  }
+  this.statusCode = statusCode;
+
+  let headers;
+  if (this[kOutHeaders]) {
+    // Both setHeader() and writeHead() headers: merge into kOutHeaders.
+    let k;
+    if (Array.isArray(obj)) {
+      if (obj.length % 2 !== 0) {
+        throw new ERR_INVALID_ARG_VALUE('headers', obj);
+      }
+      for (let n = 0; n < obj.length; n += 2) {
+        k = obj[n + 0];
+        if (k) this.setHeader(k, obj[n + 1]);
+      }
+    } else if (obj) {
+      const keys = Object.keys(obj);
+      for (let i = 0; i < keys.length; i++) {
+        k = keys[i];
+        if (k) this.setHeader(k, obj[k]);
+      }
+    }
+    headers = this[kOutHeaders];
+  } else {
+    headers = obj;
+  }
+
+  if (checkInvalidHeaderChar(this.statusMessage))
+    throw new ERR_INVALID_CHAR('statusMessage');
+
+  const statusLine = `HTTP/1.1 ${statusCode} ${this.statusMessage}\r\n`;
+
+  if (statusCode === 204 || statusCode === 304 ||
+      (statusCode >= 100 && statusCode <= 199)) {
+    // RFC 9110 6.4.1: these responses never carry content.
+    this._hasBody = false;
+  }
+
+  // Don't keep alive connections where the client expects 100 Continue
+  // but we sent a final status; they may put extra bytes on the wire.
+  if (this._expect_continue && !this._sent100) {
+    this.shouldKeepAlive = false;
+  }
+
+  this._storeHeader(statusLine, headers);
+
+  return this;
+}
+
+// Docs-only deprecated: DEP0063
+ServerResponse.prototype.writeHeader = ServerResponse.prototype.writeHead;
+
+function emitCloseNT(self) {
+  if (!self._closed) {
+    self.destroyed = true;
+    self._closed = true;
+    self.emit('close');
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Server
+
+function storeHTTPOptions(options) {
+  this[kIncomingMessage] = options.IncomingMessage || IncomingMessage;
+  this[kServerResponse] = options.ServerResponse || ServerResponse;
+
+  const maxHeaderSize = options.maxHeaderSize;
+  if (maxHeaderSize !== undefined)
+    validateInteger(maxHeaderSize, 'maxHeaderSize', 0);
+  this.maxHeaderSize = maxHeaderSize;
+
+  const insecureHTTPParser = options.insecureHTTPParser;
+  if (insecureHTTPParser !== undefined)
+    validateBoolean(insecureHTTPParser, 'options.insecureHTTPParser');
+  this.insecureHTTPParser = insecureHTTPParser;
+
+  const requestTimeout = options.requestTimeout;
+  if (requestTimeout !== undefined) {
+    validateInteger(requestTimeout, 'requestTimeout', 0);
+    this.requestTimeout = requestTimeout;
+  } else {
+    this.requestTimeout = 300_000;
+  }
+
+  const headersTimeout = options.headersTimeout;
+  if (headersTimeout !== undefined) {
+    validateInteger(headersTimeout, 'headersTimeout', 0);
+    this.headersTimeout = headersTimeout;
+  } else {
+    this.headersTimeout = Math.min(60_000, this.requestTimeout);
+  }
+
+  if (this.requestTimeout > 0 && this.headersTimeout > 0 && this.headersTimeout > this.requestTimeout) {
+    throw new ERR_OUT_OF_RANGE('headersTimeout', '<= requestTimeout', headersTimeout);
+  }
+
+  const keepAliveTimeout = options.keepAliveTimeout;
+  if (keepAliveTimeout !== undefined) {
+    validateInteger(keepAliveTimeout, 'keepAliveTimeout', 0);
+    this.keepAliveTimeout = keepAliveTimeout;
+  } else {
+    this.keepAliveTimeout = 5_000;
+  }
+
+  const connectionsCheckingInterval = options.connectionsCheckingInterval;
+  if (connectionsCheckingInterval !== undefined) {
+    validateInteger(connectionsCheckingInterval, 'connectionsCheckingInterval', 0);
+    this.connectionsCheckingInterval = connectionsCheckingInterval;
+  } else {
+    this.connectionsCheckingInterval = 30_000;
+  }
+
+  const requireHostHeader = options.requireHostHeader;
+  if (requireHostHeader !== undefined) {
+    validateBoolean(requireHostHeader, 'options.requireHostHeader');
+    this.requireHostHeader = requireHostHeader;
+  } else {
+    this.requireHostHeader = true;
+  }
+
+  const joinDuplicateHeaders = options.joinDuplicateHeaders;
+  if (joinDuplicateHeaders !== undefined) {
+    validateBoolean(joinDuplicateHeaders, 'options.joinDuplicateHeaders');
+  }
+  this.joinDuplicateHeaders = joinDuplicateHeaders;
+
+  const rejectNonStandardBodyWrites = options.rejectNonStandardBodyWrites;
+  if (rejectNonStandardBodyWrites !== undefined) {
+    validateBoolean(rejectNonStandardBodyWrites, 'options.rejectNonStandardBodyWrites');
+    this.rejectNonStandardBodyWrites = rejectNonStandardBodyWrites;
+  } else {
+    this.rejectNonStandardBodyWrites = false;
+  }
+}
+
+function Server(options, requestListener) {
+  if (!(this instanceof Server)) return new Server(options, requestListener);
+
+  if (typeof options === 'function') {
+    requestListener = options;
+    options = kEmptyObject;
+  } else if (options == null) {
+    options = kEmptyObject;
+  } else {
+    validateObject(options, 'options');
+  }
+
+  storeHTTPOptions.call(this, options);
+  net.Server.call(
+    this,
+    { allowHalfOpen: true, noDelay: options.noDelay ?? true,
+      keepAlive: options.keepAlive,
+      keepAliveInitialDelay: options.keepAliveInitialDelay,
+      highWaterMark: options.highWaterMark });
+  this.highWaterMark = options.highWaterMark;
+
+  if (requestListener) {
+    this.on('request', requestListener);
+  }
+
+  // http://www.squid-cache.org/Doc/config/half_closed_clients/
+  this.httpAllowHalfOpen = false;
+
+  this.on('connection', connectionListener);
+
+  this.timeout = 0;
+  this.maxHeadersCount = null;
+  this.maxRequestsPerSocket = 0;
+
+  this[kUniqueHeaders] = parseUniqueHeadersOption(options.uniqueHeaders);
+  this[kNative] = null;
+  this[kSockets] = new Map();
+  this[kRefSockets] = 0;
+  this[kIsRef] = false;
+  this._rhttpNoDelay = options.noDelay ?? true;
+  this._rhttpKeepAlive = !!options.keepAlive;
+  this._rhttpKeepAliveInitialDelay = options.keepAliveInitialDelay;
+}
+Object.setPrototypeOf(Server.prototype, net.Server.prototype);
+Object.setPrototypeOf(Server, net.Server);
+
+/** The native server is made at listen time: the parser options
+ * (maxHeaderSize, timeouts) are read then, as llhttp reads them per
+ * connection in core. */
+function nativeServer(server) {
+  if (server[kNative] === null) {
+    const native = new binding.NativeServer(() => dispatchEvents(server), {
+      maxHeaderSize: server.maxHeaderSize || require('node:http').maxHeaderSize,
+      insecureHttpParser: server.insecureHTTPParser === undefined ?
+        process.execArgv.includes('--insecure-http-parser') : server.insecureHTTPParser,
+      headersTimeout: server.headersTimeout,
+      requestTimeout: server.requestTimeout,
+      noDelay: server._rhttpNoDelay,
+      keepAlive: server._rhttpKeepAlive,
+      keepAliveInitialDelay: server._rhttpKeepAliveInitialDelay,
+    });
+    native.setRef(false);
+    server[kNative] = native;
+  }
+  return server[kNative];
+}
+
+/** Keep the event loop alive while listening (unless unref'd) or while a
+ * ref'd connection is open, as core's handles do. */
+function updateRef(server) {
+  const native = server[kNative];
+  if (native === null) return;
+  const want = (!!server._handle && !server._unref) || server[kRefSockets] > 0;
+  if (want !== server[kIsRef]) {
+    server[kIsRef] = want;
+    native.setRef(want);
+  }
+}
+
+Server.prototype._rhttpSocketRef = function(delta) {
+  this[kRefSockets] += delta;
+  updateRef(this);
+};
+
+/** The listening `_handle`: what net.Server's close/address/ref/unref call. */
+class ListenHandle {
+  constructor(server, result) {
+    this.server = server;
+    this.result = result;
+  }
+
+  getsockname(out) {
+    out.address = this.result.address;
+    out.family = this.result.family;
+    out.port = this.result.port;
+    return 0;
+  }
+
+  close() {
+    const native = this.server[kNative];
+    if (native) native.close();
+    // net.Server clears _handle right after this call; update the ref then.
+    process.nextTick(updateRef, this.server);
+  }
+
+  ref() {
+    process.nextTick(updateRef, this.server);
+  }
+
+  unref() {
+    process.nextTick(updateRef, this.server);
+  }
+
+  getAsyncId() {
+    return -1;
+  }
+}
+
+const DEFAULT_IPV4_ADDR = '0.0.0.0';
+const DEFAULT_IPV6_ADDR = '::';
+const UV_TCP_IPV6ONLY = 1;
+
+// net.Server.prototype.listen normalises every listen() form and calls this.
+Server.prototype._listen2 = function _listen2(address, port, addressType, backlog, fd, flags) {
+  const native = nativeServer(this);
+  let result;
+  if (this._handle && !(this._handle instanceof ListenHandle)) {
+    // listen(handle): a core TCP/Pipe handle; listen on its descriptor.
+    const handleFd = this._handle.fd;
+    this._handle = null;
+    result = native.listenFd(handleFd, backlog || 511);
+  } else if (typeof fd === 'number' && fd >= 0) {
+    result = native.listenFd(fd, backlog || 511);
+  } else if (port === -1 && addressType === -1) {
+    result = native.listenUnix(address, backlog || 511);
+  } else {
+    const ipv6Only = (flags & UV_TCP_IPV6ONLY) !== 0;
+    if (!address) {
+      result = native.listenTcp(DEFAULT_IPV6_ADDR, port, backlog || 511, ipv6Only, false);
+      if (result.errno === 97 /* EAFNOSUPPORT */ || result.errno === 99 /* EADDRNOTAVAIL */) {
+        result = native.listenTcp(DEFAULT_IPV4_ADDR, port, backlog || 511, ipv6Only, false);
+        address = DEFAULT_IPV4_ADDR;
+      } else {
+        address = DEFAULT_IPV6_ADDR;
+      }
+    } else {
+      result = native.listenTcp(address, port, backlog || 511, ipv6Only, false);
+    }
+  }
+
+  if (result.errno !== 0) {
+    const ex = new UVExceptionWithHostPort(-result.errno, 'listen', address, port);
+    process.nextTick(emitErrorNT, this, ex);
+    return;
+  }
+  this._handle = new ListenHandle(this, result);
+  this._connectionKey = addressType + ':' + address + ':' + port;
+  updateRef(this);
+  process.nextTick(emitListeningNT, this);
+};
+
+function emitErrorNT(self, err) {
+  self.emit('error', err);
+}
+
+function emitListeningNT(self) {
+  if (self._handle) {
+    setupConnectionsTracking(self);
+    self.emit('listening');
+  }
+}
+
+function setupConnectionsTracking(server) {
+  // Core polls its ConnectionsList every connectionsCheckingInterval; here
+  // each Rust connection enforces headersTimeout/requestTimeout itself.
+  void server;
+}
+
+function httpServerPreClose(server) {
+  server.closeIdleConnections();
+}
+
+Server.prototype.close = function() {
+  httpServerPreClose(this);
+  Reflect.apply(net.Server.prototype.close, this, arguments);
+  return this;
+};
+
+Server.prototype[Symbol.asyncDispose] = async function() {
+  return promisify(this.close).call(this);
+};
+
+Server.prototype.closeAllConnections = function() {
+  for (const socket of [...this[kSockets].values()]) {
+    socket.destroy();
+  }
+};
+
+Server.prototype.closeIdleConnections = function() {
+  for (const socket of [...this[kSockets].values()]) {
+    const state = socket[kState];
+    if (state && (state.incoming.length > 0 || state.parsing !== null)) continue;
+    if (socket._httpMessage && !socket._httpMessage.finished) continue;
+    socket.destroy();
+  }
+};
+
+Server.prototype.setTimeout = function setTimeout(msecs, callback) {
+  this.timeout = msecs;
+  if (callback)
+    this.on('timeout', callback);
+  return this;
+};
+
+Server.prototype[EE.captureRejectionSymbol] = function(err, event, ...args) {
+  switch (event) {
+    case 'request': {
+      const { 1: res } = args;
+      if (!res.headersSent && !res.writableEnded) {
+        // Don't leak headers.
+        const names = res.getHeaderNames();
+        for (let i = 0; i < names.length; i++) {
+          res.removeHeader(names[i]);
+        }
+        res.statusCode = 500;
+        res.end(STATUS_CODES[500]);
+      } else {
+        res.destroy();
+      }
+      break;
+    }
+    default:
+      net.Server.prototype[Symbol.for('nodejs.rejection')]
+        .apply(this, arguments);
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Events from Rust
+
+function dispatchEvents(server) {
+  const native = server[kNative];
+  if (native === null) return;
+  const events = native.drain();
+  runEvents(server, events, 0);
+}
+
+function runEvents(server, events, i) {
+  const n = events.length;
+  try {
+    while (i < n) {
+      const kind = events[i];
+      const at = i;
+      i += EVENT_WIDTH[kind];
+      handleEvent(server, kind, events, at);
+    }
+  } finally {
+    // A throwing 'request' handler is an uncaught exception, as in core; the
+    // rest of the batch still belongs to other requests, so keep going.
+    if (i < n) process.nextTick(runEvents, server, events, i);
+  }
+}
+
+function handleEvent(server, kind, ev, at) {
+  const id = ev[at + 1];
+  if (kind === EV_CONNECTION) {
+    onConnection(server, id);
+    return;
+  }
+  const socket = server[kSockets].get(id);
+  if (socket === undefined) return;
+  if (kind === EV_CLOSE) {
+    server[kSockets].delete(id);
+    onNativeClose(socket, ev[at + 2], ev[at + 3]);
+    return;
+  }
+  if (socket.destroyed) return;
+  switch (kind) {
+    case EV_REQUEST:
+      onRequestHead(server, socket, ev[at + 2], ev[at + 3]);
+      break;
+    case EV_BODY:
+      onBody(socket, ev[at + 2]);
+      break;
+    case EV_BODY_END:
+      onBodyEnd(socket, ev[at + 2]);
+      break;
+    case EV_PARSE_ERROR:
+      onParseError(socket, ev[at + 2], ev[at + 3], ev[at + 4], ev[at + 5]);
+      break;
+    case EV_REQUEST_TIMEOUT:
+      socketOnError.call(socket, new ERR_HTTP_REQUEST_TIMEOUT());
+      break;
+    case EV_TIMEOUT:
+      socket.emit('timeout');
+      break;
+    case EV_DRAIN:
+      socket._rhttpOnDrain();
+      break;
+    case EV_END:
+      socket.push(null);
+      break;
+    case EV_DATA:
+      socket._rhttpPushRaw(ev[at + 2]);
+      break;
+  }
+}
+
+function onConnection(server, id) {
+  if (server.maxConnections != null && server._connections >= server.maxConnections) {
+    const data = connectionEndpoints(id);
+    binding.connDestroy(id);
+    server.emit('drop', data);
+    return;
+  }
+  const socket = new Socket(server, id);
+  server._connections++;
+  server[kSockets].set(id, socket);
+  server[kRefSockets]++;
+  updateRef(server);
+  server.emit('connection', socket);
+}
+
+function connectionEndpoints(id) {
+  const a = binding.connAddresses(id);
+  if (!a) return undefined;
+  return {
+    localAddress: a[3], localPort: +a[5], localFamily: a[4],
+    remoteAddress: a[0], remotePort: +a[2], remoteFamily: a[1],
+  };
+}
+
+function onNativeClose(socket, errno, syscall) {
+  if (socket.destroyed) return;
+  if (errno !== 0) {
+    const { errnoError } = require('./socket');
+    socket.destroy(errnoError(-errno, syscall || 'read'));
+  } else {
+    socket.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Per-connection HTTP state (core's connectionListenerInternal)
+
+function connectionListener(socket) {
+  const server = this;
+  if (!(socket instanceof Socket)) {
+    // A socket emitted by user code (e.g. server.emit('connection', netSocket)):
+    // core can parse any stream; rhttp only parses its own connections.
+    socket.destroy();
+    return;
+  }
+  socket.server = server;
+
+  if (server.timeout && typeof socket.setTimeout === 'function')
+    socket.setTimeout(server.timeout);
+  socket.on('timeout', socketOnTimeout);
+
+  const state = {
+    outgoing: [],
+    incoming: [],
+    // The request whose body is still arriving.
+    parsing: null,
+    outgoingData: 0,
+    requestsCount: 0,
+    keepAliveTimeoutSet: false,
+    maxHeaderPairs: typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount << 1 : 4000,
+  };
+  socket[kState] = state;
+  socket.on('error', socketOnError);
+  socket.on('end', socketOnEnd);
+  socket.on('close', socketOnClose);
+  socket.on('drain', socketOnDrain);
+  socket.setEncoding = socketSetEncoding;
+  socket._paused = false;
+  // Flowing, so a FIN from the peer surfaces as 'end' as in core.
+  socket.resume();
+}
+
+function socketSetEncoding() {
+  throw new ERR_HTTP_SOCKET_ENCODING();
+}
+
+function updateOutgoingData(socket, state, delta) {
+  state.outgoingData += delta;
+  socketOnDrain.call(socket);
+}
+
+function socketOnDrain() {
+  const socket = this;
+  const state = socket[kState];
+  if (!state) return;
+  const needPause = state.outgoingData > socket.writableHighWaterMark;
+
+  if (socket._paused && !needPause) {
+    socket._paused = false;
+    binding.connResume(socket._rhttpId, PAUSE_PIPELINE);
+  }
+
+  const msg = socket._httpMessage;
+  if (msg && !msg.finished && msg[kNeedDrain]) {
+    msg[kNeedDrain] = false;
+    msg.emit('drain');
+  }
+}
+
+function socketOnTimeout() {
+  const state = this[kState];
+  const req = state && state.parsing;
+  const reqTimeout = req && !req.complete && req.emit('timeout', this);
+  const res = this._httpMessage;
+  const resTimeout = res && res.emit('timeout', this);
+  const serverTimeout = this.server.emit('timeout', this);
+
+  if (!reqTimeout && !resTimeout && !serverTimeout)
+    this.destroy();
+}
+
+function socketOnClose() {
+  const state = this[kState];
+  if (state) abortIncoming(state.incoming);
+}
+
+function abortIncoming(incoming) {
+  while (incoming.length) {
+    const req = incoming.shift();
+    req.destroy(new ConnResetException('aborted'));
+  }
+}
+
+function socketOnEnd() {
+  const socket = this;
+  const server = socket.server;
+  const state = socket[kState];
+  if (!server.httpAllowHalfOpen) {
+    socket.end();
+  } else if (state.outgoing.length) {
+    state.outgoing[state.outgoing.length - 1]._last = true;
+  } else if (socket._httpMessage) {
+    socket._httpMessage._last = true;
+  } else {
+    socket.end();
+  }
+}
+
+const noop = () => {};
+const badRequestResponse = Buffer.from(
+  `HTTP/1.1 400 ${STATUS_CODES[400]}\r\n` +
+  'Connection: close\r\n\r\n', 'ascii',
+);
+const requestTimeoutResponse = Buffer.from(
+  `HTTP/1.1 408 ${STATUS_CODES[408]}\r\n` +
+  'Connection: close\r\n\r\n', 'ascii',
+);
+const requestHeaderFieldsTooLargeResponse = Buffer.from(
+  `HTTP/1.1 431 ${STATUS_CODES[431]}\r\n` +
+  'Connection: close\r\n\r\n', 'ascii',
+);
+const requestChunkExtensionsTooLargeResponse = Buffer.from(
+  `HTTP/1.1 413 ${STATUS_CODES[413]}\r\n` +
+  'Connection: close\r\n\r\n', 'ascii',
+);
+
+function socketOnError(e) {
+  // Ignore further errors
+  this.removeListener('error', socketOnError);
+
+  if (this.listenerCount('error', noop) === 0) {
+    this.on('error', noop);
+  }
+
+  if (!this.server.emit('clientError', e, this)) {
+    // Reply an error segment only if no in-flight response has started.
+    if (this.writable &&
+        (!this._httpMessage || !this._httpMessage._headerSent)) {
+      let response;
+
+      switch (e.code) {
+        case 'HPE_HEADER_OVERFLOW':
+          response = requestHeaderFieldsTooLargeResponse;
+          break;
+        case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+          response = requestChunkExtensionsTooLargeResponse;
+          break;
+        case 'ERR_HTTP_REQUEST_TIMEOUT':
+          response = requestTimeoutResponse;
+          break;
+        default:
+          response = badRequestResponse;
+          break;
+      }
+
+      this.write(response);
+    }
+    this.destroy(e);
+  }
+}
+
+/** Core's llhttp error: message `Parse Error: <reason>`, with `code`,
+ * `reason`, `bytesParsed` and `rawPacket`. */
+function onParseError(socket, code, reason, bytesParsed, rawPacket) {
+  const err = new Error(`Parse Error: ${reason}`);
+  err.bytesParsed = bytesParsed;
+  err.code = code;
+  err.reason = reason;
+  err.rawPacket = rawPacket;
+  const state = socket[kState];
+  // An unfinished body dies with the connection, as in core.
+  if (state) state.parsing = null;
+  socketOnError.call(socket, err);
+}
+
+// ---------------------------------------------------------------------------
+// Requests (core's parserOnHeadersComplete + parserOnIncoming)
+
+function onRequestHead(server, socket, head, flags) {
+  const state = socket[kState];
+  if (!state) return;
+  const i1 = head.indexOf('\0');
+  const i2 = head.indexOf('\0', i1 + 1);
+  const method = head.slice(0, i1);
+  const url = i2 === -1 ? head.slice(i1 + 1) : head.slice(i1 + 1, i2);
+  const rawHeaders = i2 === -1 ? [] : head.slice(i2 + 1).split('\0');
+
+  const req = new server[kIncomingMessage](socket);
+  const versionMajor = flags & 0xf;
+  const versionMinor = (flags >> 4) & 0xf;
+  req.httpVersionMajor = versionMajor;
+  req.httpVersionMinor = versionMinor;
+  req.httpVersion = `${versionMajor}.${versionMinor}`;
+  req.joinDuplicateHeaders = server.joinDuplicateHeaders;
+  req.url = url;
+  req.upgrade = (flags & REQ_UPGRADE) !== 0;
+  let n = rawHeaders.length;
+  if (state.maxHeaderPairs > 0) n = Math.min(n, state.maxHeaderPairs);
+  req._addHeaderLines(rawHeaders, n);
+  req.method = method;
+
+  const hasBody = (flags & REQ_HAS_BODY) !== 0;
+  const keepAlive = (flags & REQ_KEEP_ALIVE) !== 0;
+
+  if (req.upgrade) {
+    req.upgrade = method === 'CONNECT' || server.listenerCount('upgrade') > 0;
+    if (req.upgrade) {
+      onUpgrade(server, socket, state, req);
+      return;
+    }
+    // No listener: carry on with HTTP, as core does.
+    binding.connDecideUpgrade(socket._rhttpId, false);
+  }
+
+  if (method === 'PRI') {
+    // An HTTP/2 preface on an HTTP/1 server: core closes.
+    socket.destroy();
+    return;
+  }
+
+  if (hasBody) state.parsing = req;
+  parserOnIncoming(server, socket, state, req, keepAlive);
+  if (!hasBody) {
+    req.complete = true;
+    req.push(null);
+  }
+}
+
+function onUpgrade(server, socket, state, req) {
+  const eventName = req.method === 'CONNECT' ? 'connect' : 'upgrade';
+  if (eventName === 'upgrade' || server.listenerCount(eventName) > 0) {
+    const bodyHead = binding.connDecideUpgrade(socket._rhttpId, true) || Buffer.alloc(0);
+    socket.removeListener('error', socketOnError);
+    socket.removeListener('end', socketOnEnd);
+    socket.removeListener('close', socketOnClose);
+    socket.removeListener('drain', socketOnDrain);
+    socket.removeListener('timeout', socketOnTimeout);
+    socket[kState] = null;
+    delete socket.setEncoding;
+    socket.pause();
+    socket.readableFlowing = null;
+    socket._rhttpSetRaw();
+    server.emit(eventName, req, socket, bodyHead);
+  } else {
+    // Got CONNECT method, but have no handler.
+    socket.destroy();
+  }
+}
+
+function onBody(socket, chunk) {
+  const state = socket[kState];
+  const req = state && state.parsing;
+  if (!req) return;
+  if (!req._dumped) {
+    if (!req.push(chunk)) socket._rhttpReadStop();
+  }
+}
+
+function onBodyEnd(socket, trailers) {
+  const state = socket[kState];
+  const req = state && state.parsing;
+  if (!req) return;
+  state.parsing = null;
+  req.complete = true;
+  if (trailers !== null) {
+    const list = trailers.split('\0');
+    req._addHeaderLines(list, list.length);
+  }
+  req.push(null);
+  // Read the next message even if this body was left unread.
+  socket._rhttpReadStart();
+}
+
+function resetSocketTimeout(server, socket, state) {
+  if (!state.keepAliveTimeoutSet)
+    return;
+
+  socket.setTimeout(server.timeout || 0);
+  state.keepAliveTimeoutSet = false;
+}
+
+function parserOnIncoming(server, socket, state, req, keepAlive) {
+  resetSocketTimeout(server, socket, state);
+
+  state.incoming.push(req);
+
+  // If the writable end isn't consuming, stop reading so a flood of
+  // pipelined requests cannot pile up.
+  if (!socket._paused) {
+    const ws = socket._writableState;
+    if (ws.needDrain || state.outgoingData >= socket.writableHighWaterMark) {
+      socket._paused = true;
+      binding.connPause(socket._rhttpId, PAUSE_PIPELINE);
+    }
+  }
+
+  const res = new server[kServerResponse](req,
+                                          {
+                                            highWaterMark: socket.writableHighWaterMark,
+                                            rejectNonStandardBodyWrites: server.rejectNonStandardBodyWrites,
+                                          });
+  res._keepAliveTimeout = server.keepAliveTimeout;
+  res._maxRequestsPerSocket = server.maxRequestsPerSocket;
+  res._onPendingData = updateOutgoingData.bind(undefined, socket, state);
+
+  res.shouldKeepAlive = keepAlive;
+  res[kUniqueHeaders] = server[kUniqueHeaders];
+
+  if (onRequestStartChannel.hasSubscribers) {
+    onRequestStartChannel.publish({
+      request: req,
+      response: res,
+      socket,
+      server,
+    });
+  }
+
+  if (socket._httpMessage) {
+    // There are already pending outgoing res, append.
+    state.outgoing.push(res);
+  } else {
+    res.assignSocket(socket);
+  }
+
+  // When we're finished writing the response, check if this is the last
+  // response, if so destroy the socket.
+  res.on('finish',
+         resOnFinish.bind(undefined,
+                          req, res, socket, state, server));
+
+  let handled = false;
+
+  if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
+    // RFC 9112 3.2: a server MUST respond 400 to an HTTP/1.1 request
+    // without a Host header.
+    if (server.requireHostHeader && req.headers.host === undefined) {
+      res.writeHead(400, ['Connection', 'close']);
+      res.end();
+      return 0;
+    }
+
+    const isRequestsLimitSet = (
+      typeof server.maxRequestsPerSocket === 'number' &&
+      server.maxRequestsPerSocket > 0
+    );
+
+    if (isRequestsLimitSet) {
+      state.requestsCount++;
+      res.maxRequestsOnConnectionReached = (
+        server.maxRequestsPerSocket <= state.requestsCount);
+    }
+
+    if (isRequestsLimitSet &&
+      (server.maxRequestsPerSocket < state.requestsCount)) {
+      handled = true;
+      server.emit('dropRequest', req, socket);
+      res.writeHead(503);
+      res.end();
+    } else if (req.headers.expect !== undefined) {
+      handled = true;
+
+      if (continueExpression.test(req.headers.expect)) {
+        res._expect_continue = true;
+        if (server.listenerCount('checkContinue') > 0) {
+          server.emit('checkContinue', req, res);
+        } else {
+          res.writeContinue();
+          server.emit('request', req, res);
+        }
+      } else if (server.listenerCount('checkExpectation') > 0) {
+        server.emit('checkExpectation', req, res);
+      } else {
+        res.writeHead(417);
+        res.end();
+      }
+    }
+  }
+
+  if (!handled) {
+    server.emit('request', req, res);
+  }
+
+  return 0;
+}
+
+function clearIncoming(req) {
+  void req;
+}
+
+function resOnFinish(req, res, socket, state, server) {
+  if (onResponseFinishChannel.hasSubscribers) {
+    onResponseFinishChannel.publish({
+      request: req,
+      response: res,
+      socket,
+      server,
+    });
+  }
+
+  // Usually the first incoming element should be our request. It may be
+  // that abortIncoming() was called and the array is empty.
+  assert(state.incoming.length === 0 || state.incoming[0] === req);
+
+  state.incoming.shift();
+
+  // If the user never read the body, dump it so the next request can come.
+  if (!req._consuming && !req._readableState.resumeScheduled)
+    req._dump();
+
+  res.detachSocket(socket);
+  clearIncoming(req);
+  process.nextTick(emitCloseNT, res);
+
+  if (res._last) {
+    if (typeof socket.destroySoon === 'function') {
+      socket.destroySoon();
+    } else {
+      socket.end();
+    }
+  } else if (state.outgoing.length === 0) {
+    if (server.keepAliveTimeout && typeof socket.setTimeout === 'function') {
+      // A little over the advertised value, to make ECONNRESET on the
+      // client's reuse less likely.
+      socket.setTimeout(server.keepAliveTimeout + HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER);
+      state.keepAliveTimeoutSet = true;
+    }
+  } else {
+    // Start sending the next message
+    const m = state.outgoing.shift();
+    if (m) {
+      m.assignSocket(socket);
+    }
+  }
+}
+
+module.exports = {
+  STATUS_CODES,
+  Server,
+  ServerResponse,
+  storeHTTPOptions,
+  _connectionListener: connectionListener,
+  kServerResponse,
+  httpServerPreClose,
+};

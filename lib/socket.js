@@ -1,0 +1,275 @@
+'use strict';
+// The socket handed to 'connection', `req.socket` and `res.socket`: a real
+// `net.Socket` (so `instanceof net.Socket` holds and net's own getters work)
+// whose handle is a Rust connection. While HTTP owns the connection its
+// readable side is idle (as a consumed socket is in core); after an upgrade
+// the Rust side pushes the raw bytes into it.
+
+const net = require('node:net');
+const util = require('node:util');
+const { binding, PAUSE_SOCKET } = require('./native');
+
+const kId = Symbol('rhttp.connId');
+const kPendingWriteCb = Symbol('rhttp.pendingWriteCb');
+const kRaw = Symbol('rhttp.raw');
+const kUnref = Symbol('rhttp.unref');
+
+/** The `_handle` of a Socket: the slice of TCPWrap's interface that
+ * net.Socket's own methods call, backed by the Rust connection. */
+class ConnHandle {
+  constructor(socket, id) {
+    this.socket = socket;
+    this.id = id;
+    this.fd = -1;
+    this.reading = false;
+  }
+
+  getpeername(out) {
+    const a = addresses(this);
+    if (!a) return -107; // ENOTCONN
+    out.address = a[0];
+    out.family = a[1];
+    out.port = +a[2];
+    return 0;
+  }
+
+  getsockname(out) {
+    const a = addresses(this);
+    if (!a) return -107;
+    out.address = a[3];
+    out.family = a[4];
+    out.port = +a[5];
+    return 0;
+  }
+
+  setNoDelay(on) {
+    binding.connSetNoDelay(this.id, !!on);
+    return 0;
+  }
+
+  setKeepAlive(on, delaySecs) {
+    binding.connSetKeepAlive(this.id, !!on, (delaySecs >>> 0) * 1000);
+    return 0;
+  }
+
+  ref() {
+    setSocketRef(this.socket, true);
+  }
+
+  unref() {
+    setSocketRef(this.socket, false);
+  }
+
+  readStart() {
+    binding.connResume(this.id, PAUSE_SOCKET);
+    return 0;
+  }
+
+  readStop() {
+    binding.connPause(this.id, PAUSE_SOCKET);
+    return 0;
+  }
+
+  get bytesRead() {
+    const c = binding.connCounters(this.id);
+    return c ? c[0] : 0;
+  }
+
+  get bytesWritten() {
+    const c = binding.connCounters(this.id);
+    return c ? c[1] : 0;
+  }
+
+  getAsyncId() {
+    return -1;
+  }
+}
+
+function addresses(handle) {
+  if (handle._addresses === undefined) handle._addresses = binding.connAddresses(handle.id);
+  return handle._addresses;
+}
+
+function setSocketRef(socket, on) {
+  if (socket[kUnref] === !on) return;
+  socket[kUnref] = !on;
+  const server = socket.server;
+  if (server && server._rhttpSocketRef) server._rhttpSocketRef(on ? 1 : -1);
+}
+
+class Socket extends net.Socket {
+  constructor(server, id) {
+    super({
+      allowHalfOpen: true,
+      highWaterMark: server && server.highWaterMark,
+    });
+    this[kId] = id;
+    this[kPendingWriteCb] = null;
+    this[kRaw] = false;
+    this[kUnref] = false;
+    this._handle = new ConnHandle(this, id);
+    this.server = server;
+    this._server = server;
+  }
+
+  get _rhttpId() {
+    return this[kId];
+  }
+
+  // ---- writable side ----
+
+  _write(chunk, encoding, cb) {
+    let status;
+    if (typeof chunk === 'string') {
+      status = encoding === 'latin1' || encoding === 'binary' || encoding === 'ascii' ?
+        binding.connWriteLatin1(this[kId], chunk) :
+        encoding === 'utf8' || encoding === 'utf-8' ?
+          binding.connWriteUtf8(this[kId], chunk) :
+          binding.connWrite(this[kId], Buffer.from(chunk, encoding));
+    } else {
+      status = binding.connWrite(this[kId], chunk);
+    }
+    this._afterWrite(status, cb);
+  }
+
+  _writev(chunks, cb) {
+    // One native call for the whole corked batch (head + body in the
+    // common case), so the kernel sees a single write.
+    let allLatin1 = true;
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i];
+      if (typeof c.chunk !== 'string' || !(c.encoding === 'latin1' || c.encoding === 'binary' || c.encoding === 'ascii')) {
+        allLatin1 = false;
+        break;
+      }
+    }
+    if (allLatin1) {
+      let s = '';
+      for (let i = 0; i < chunks.length; i++) s += chunks[i].chunk;
+      this._afterWrite(binding.connWriteLatin1(this[kId], s), cb);
+      return;
+    }
+    const bufs = new Array(chunks.length);
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i];
+      bufs[i] = typeof c.chunk === 'string' ? Buffer.from(c.chunk, c.encoding) : c.chunk;
+    }
+    this._afterWrite(binding.connWrite(this[kId], bufs.length === 1 ? bufs[0] : Buffer.concat(bufs)), cb);
+  }
+
+  _afterWrite(status, cb) {
+    if (status === 0) {
+      cb();
+    } else if (status === 1) {
+      this[kPendingWriteCb] = cb;
+    } else {
+      cb(errnoError(-32, 'write')); // EPIPE: the connection is gone
+    }
+  }
+
+  /** Rust wrote out everything that was queued. */
+  _rhttpOnDrain() {
+    const cb = this[kPendingWriteCb];
+    if (cb) {
+      this[kPendingWriteCb] = null;
+      cb();
+    }
+  }
+
+  _final(cb) {
+    binding.connEnd(this[kId]);
+    cb();
+  }
+
+  // ---- readable side: used only once the connection is raw (upgrade) ----
+
+  _read() {
+    if (this[kRaw]) binding.connResume(this[kId], PAUSE_SOCKET);
+  }
+
+  _rhttpSetRaw() {
+    this[kRaw] = true;
+  }
+
+  _rhttpPushRaw(data) {
+    if (!this.push(data)) binding.connPause(this[kId], PAUSE_SOCKET);
+  }
+
+  /** IncomingMessage asks for more body: resume reading the connection. */
+  _rhttpReadStart() {
+    const { PAUSE_BODY } = require('./native');
+    binding.connResume(this[kId], PAUSE_BODY);
+  }
+
+  _rhttpReadStop() {
+    const { PAUSE_BODY } = require('./native');
+    binding.connPause(this[kId], PAUSE_BODY);
+  }
+
+  // ---- lifetime ----
+
+  setTimeout(msecs, callback) {
+    // An idle timer in Rust: no JS timer per connection, and reads the JS
+    // side never sees (consumed by the parser) still count as activity.
+    if (this.destroyed) return this;
+    this.timeout = msecs;
+    msecs = validateTimeout(msecs);
+    binding.connSetTimeout(this[kId], msecs);
+    if (callback !== undefined) {
+      if (typeof callback !== 'function') {
+        const { codes } = require('./internal/errors');
+        throw new codes.ERR_INVALID_ARG_TYPE('callback', 'Function', callback);
+      }
+      if (msecs === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    return this;
+  }
+
+  _unrefTimer() {}
+
+  _destroy(err, cb) {
+    const handle = this._handle;
+    if (handle) {
+      this._rhttpBytes = binding.connCounters(this[kId]);
+      binding.connDestroy(this[kId]);
+      this._handle = null;
+    }
+    if (!this[kUnref]) {
+      this[kUnref] = true;
+      if (this.server && this.server._rhttpSocketRef) this.server._rhttpSocketRef(-1);
+    }
+    const pending = this[kPendingWriteCb];
+    this[kPendingWriteCb] = null;
+    cb(err);
+    if (pending) pending(err || errnoError(-32, 'write'));
+    process.nextTick(emitCloseNT, this, !!err);
+    if (this._server) {
+      this._server._connections--;
+      if (this._server._emitCloseIfDrained) this._server._emitCloseIfDrained();
+    }
+  }
+}
+
+function emitCloseNT(socket, hadError) {
+  socket.emit('close', hadError);
+}
+
+function validateTimeout(msecs) {
+  const { validateNumber } = require('./internal/validators');
+  validateNumber(msecs, 'msecs', 0);
+  // Node clamps to TIMEOUT_MAX; 0 disables.
+  return Math.min(Math.trunc(msecs), 2147483647);
+}
+
+/** A system error shaped like core's (`code`, `errno`, `syscall`). */
+function errnoError(errno, syscall) {
+  const code = util.getSystemErrorName(errno);
+  const err = new Error(`${syscall} ${code}`);
+  err.errno = errno;
+  err.code = code;
+  err.syscall = syscall;
+  return err;
+}
+
+module.exports = { Socket, errnoError, kId };

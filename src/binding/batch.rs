@@ -1,0 +1,86 @@
+//! Builds the flat array `drain()` returns, with raw N-API calls: this is the
+//! hottest boundary crossing, so every value costs exactly one call.
+
+use napi::bindgen_prelude::{ToNapiValue, TypeName, ValueType};
+use napi::{check_status, sys, Result};
+
+/// A JS value made by hand, returned as is.
+pub struct RawValue(pub sys::napi_value);
+
+impl ToNapiValue for RawValue {
+    unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        Ok(val.0)
+    }
+}
+
+impl TypeName for RawValue {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+pub struct ArrayBuilder {
+    env: sys::napi_env,
+    array: sys::napi_value,
+    len: u32,
+}
+
+impl ArrayBuilder {
+    pub fn new(env: sys::napi_env, capacity: usize) -> Result<Self> {
+        let mut array = std::ptr::null_mut();
+        // SAFETY: called on the JS thread with the env of the current call.
+        check_status!(unsafe { sys::napi_create_array_with_length(env, capacity, &mut array) })?;
+        Ok(ArrayBuilder { env, array, len: 0 })
+    }
+
+    fn push(&mut self, value: sys::napi_value) -> Result<()> {
+        // SAFETY: `array` was created on this env in this call.
+        check_status!(unsafe { sys::napi_set_element(self.env, self.array, self.len, value) })?;
+        self.len += 1;
+        Ok(())
+    }
+
+    pub fn push_u32(&mut self, v: u32) -> Result<()> {
+        let mut value = std::ptr::null_mut();
+        check_status!(unsafe { sys::napi_create_uint32(self.env, v, &mut value) })?;
+        self.push(value)
+    }
+
+    pub fn push_i32(&mut self, v: i32) -> Result<()> {
+        let mut value = std::ptr::null_mut();
+        check_status!(unsafe { sys::napi_create_int32(self.env, v, &mut value) })?;
+        self.push(value)
+    }
+
+    /// Bytes as a latin1 string: every byte becomes one char, as Node's
+    /// parser exposes header bytes (obs-text survives unchanged).
+    pub fn push_latin1(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut value = std::ptr::null_mut();
+        check_status!(unsafe {
+            sys::napi_create_string_latin1(self.env, bytes.as_ptr().cast(), bytes.len() as isize, &mut value)
+        })?;
+        self.push(value)
+    }
+
+    pub fn push_buffer(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut value = std::ptr::null_mut();
+        let mut data = std::ptr::null_mut();
+        check_status!(unsafe {
+            sys::napi_create_buffer_copy(self.env, bytes.len(), bytes.as_ptr().cast(), &mut data, &mut value)
+        })?;
+        self.push(value)
+    }
+
+    pub fn push_null(&mut self) -> Result<()> {
+        let mut value = std::ptr::null_mut();
+        check_status!(unsafe { sys::napi_get_null(self.env, &mut value) })?;
+        self.push(value)
+    }
+
+    pub fn finish(self) -> RawValue {
+        RawValue(self.array)
+    }
+}

@@ -1,0 +1,5 @@
+//! The only Rust that knows napi: argument conversion and exports.
+
+pub mod batch;
+pub mod js_callback;
+pub mod server;

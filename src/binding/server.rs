@@ -1,0 +1,373 @@
+//! `NativeServer` (one per `http.Server`) and the per-connection commands.
+//! Argument conversion only: the work happens in `crate::server`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::{BufferSlice, Function, Unknown};
+use napi::JsString;
+use napi::{Env, Result};
+use napi_derive::napi;
+
+use super::batch::{ArrayBuilder, RawValue};
+use super::js_callback::{doorbell_fn, set_ref, DoorbellFn, TsfnDoorbell};
+use crate::server::conn::{self, WriteStatus};
+use crate::server::listener::{self, Listener, ListenerHandle, TcpBind};
+use crate::server::options::DEFAULT_BACKLOG;
+use crate::server::{registry, ServerEvent, ServerOptions, ServerShared};
+
+#[napi(object)]
+pub struct NativeServerOptions {
+    pub max_header_size: Option<u32>,
+    pub insecure_http_parser: Option<bool>,
+    /// Milliseconds; 0 disables.
+    pub headers_timeout: Option<f64>,
+    pub request_timeout: Option<f64>,
+    pub no_delay: Option<bool>,
+    pub keep_alive: Option<bool>,
+    pub keep_alive_initial_delay: Option<f64>,
+}
+
+/// What `listen*` returns: `errno` 0 and the bound address, or the OS error
+/// (positive errno) for JS to turn into core's error shape.
+#[napi(object)]
+pub struct ListenResult {
+    pub errno: i32,
+    pub address: String,
+    pub family: String,
+    pub port: u32,
+}
+
+#[napi]
+pub struct NativeServer {
+    shared: Arc<ServerShared>,
+    doorbell: Arc<DoorbellFn>,
+    listener: Option<ListenerHandle>,
+}
+
+fn millis(v: Option<f64>, default: Option<Duration>) -> Option<Duration> {
+    match v {
+        None => default,
+        Some(ms) if ms > 0.0 && ms.is_finite() => Some(Duration::from_millis(ms as u64)),
+        Some(_) => None,
+    }
+}
+
+#[napi]
+impl NativeServer {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(on_events: Function<'_, (), Unknown<'static>>, options: NativeServerOptions) -> Result<Self> {
+        let defaults = ServerOptions::default();
+        let options = ServerOptions {
+            max_header_size: options
+                .max_header_size
+                .map(|v| v as usize)
+                .unwrap_or(defaults.max_header_size),
+            insecure_parser: options.insecure_http_parser.unwrap_or(false),
+            headers_timeout: millis(options.headers_timeout, defaults.headers_timeout),
+            request_timeout: millis(options.request_timeout, defaults.request_timeout),
+            no_delay: options.no_delay.unwrap_or(defaults.no_delay),
+            keep_alive: if options.keep_alive.unwrap_or(false) {
+                Some(millis(options.keep_alive_initial_delay, None).unwrap_or(Duration::ZERO))
+            } else {
+                None
+            },
+        };
+        let doorbell = Arc::new(doorbell_fn(on_events)?);
+        let shared = Arc::new(ServerShared::new(options, Box::new(TsfnDoorbell(doorbell.clone()))));
+        Ok(NativeServer {
+            shared,
+            doorbell,
+            listener: None,
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn listen_tcp(&mut self, host: String, port: u32, backlog: Option<u32>, ipv6_only: bool, reuse_port: bool) -> ListenResult {
+        let bound = listener::bind_tcp(&TcpBind {
+            host: &host,
+            port: port as u16,
+            backlog: backlog.unwrap_or(DEFAULT_BACKLOG),
+            ipv6_only,
+            reuse_port,
+        });
+        self.start(bound)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn listen_unix(&mut self, path: String, backlog: Option<u32>) -> ListenResult {
+        self.start(listener::bind_unix(&path, backlog.unwrap_or(DEFAULT_BACKLOG)))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn listen_fd(&mut self, fd: i32, backlog: Option<u32>) -> ListenResult {
+        self.start(listener::from_fd(fd, backlog.unwrap_or(DEFAULT_BACKLOG)))
+    }
+
+    fn start(&mut self, bound: std::io::Result<Listener>) -> ListenResult {
+        match bound {
+            Ok(l) => {
+                let handle = l.spawn(self.shared.clone());
+                let local = handle.local.clone();
+                self.listener = Some(handle);
+                ListenResult {
+                    errno: 0,
+                    address: local.address,
+                    family: local.family.to_string(),
+                    port: local.port as u32,
+                }
+            }
+            Err(e) => ListenResult {
+                errno: e.raw_os_error().unwrap_or(22),
+                address: String::new(),
+                family: String::new(),
+                port: 0,
+            },
+        }
+    }
+
+    /// Stop accepting; open connections are left to JS to close.
+    #[napi(catch_unwind)]
+    pub fn close(&mut self) {
+        if let Some(l) = self.listener.take() {
+            l.stop();
+        }
+    }
+
+    /// Whether this server keeps the event loop alive.
+    #[napi(catch_unwind)]
+    pub fn set_ref(&self, env: Env, on: bool) -> Result<()> {
+        set_ref(&env, &self.doorbell, on)
+    }
+
+    /// Every waiting event as a flat array: `[kind, conn, ...fields]…`
+    /// (layouts in `lib/native.js`).
+    #[napi(catch_unwind)]
+    pub fn drain(&self, env: Env) -> Result<RawValue> {
+        let batch = self.shared.events.drain();
+        let mut out = ArrayBuilder::new(env.raw(), batch.len() * 4)?;
+        for event in batch {
+            write_event(&mut out, event)?;
+        }
+        Ok(out.finish())
+    }
+}
+
+fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
+    use crate::server::events::*;
+    let conn = event.conn();
+    let consumed = event.body_len();
+    if consumed > 0 {
+        if let Some(c) = registry::get(conn) {
+            c.consumed(consumed);
+        }
+    }
+    match event {
+        ServerEvent::Connection { .. } => {
+            out.push_u32(EV_CONNECTION)?;
+            out.push_u32(conn)?;
+        }
+        ServerEvent::Request { head, flags, .. } => {
+            out.push_u32(EV_REQUEST)?;
+            out.push_u32(conn)?;
+            out.push_latin1(&head)?;
+            out.push_u32(flags)?;
+        }
+        ServerEvent::Body { data, .. } => {
+            out.push_u32(EV_BODY)?;
+            out.push_u32(conn)?;
+            out.push_buffer(&data)?;
+        }
+        ServerEvent::BodyEnd { trailers, .. } => {
+            out.push_u32(EV_BODY_END)?;
+            out.push_u32(conn)?;
+            match trailers {
+                Some(t) => out.push_latin1(&t)?,
+                None => out.push_null()?,
+            }
+        }
+        ServerEvent::ParseError {
+            code,
+            reason,
+            bytes_parsed,
+            raw,
+            ..
+        } => {
+            out.push_u32(EV_PARSE_ERROR)?;
+            out.push_u32(conn)?;
+            out.push_latin1(code.as_bytes())?;
+            out.push_latin1(reason.as_bytes())?;
+            out.push_u32(bytes_parsed)?;
+            out.push_buffer(&raw)?;
+        }
+        ServerEvent::RequestTimeout { .. } => {
+            out.push_u32(EV_REQUEST_TIMEOUT)?;
+            out.push_u32(conn)?;
+        }
+        ServerEvent::Timeout { .. } => {
+            out.push_u32(EV_TIMEOUT)?;
+            out.push_u32(conn)?;
+        }
+        ServerEvent::Drain { .. } => {
+            out.push_u32(EV_DRAIN)?;
+            out.push_u32(conn)?;
+        }
+        ServerEvent::End { .. } => {
+            out.push_u32(EV_END)?;
+            out.push_u32(conn)?;
+        }
+        ServerEvent::Close { errno, syscall, .. } => {
+            out.push_u32(EV_CLOSE)?;
+            out.push_u32(conn)?;
+            out.push_i32(errno)?;
+            out.push_latin1(syscall.as_bytes())?;
+        }
+        ServerEvent::Data { data, .. } => {
+            out.push_u32(EV_DATA)?;
+            out.push_u32(conn)?;
+            out.push_buffer(&data)?;
+        }
+    }
+    Ok(())
+}
+
+// ---- per-connection commands: free functions keyed by id (no unwrap cost) ----
+
+fn status_code(s: WriteStatus) -> i32 {
+    match s {
+        WriteStatus::Flushed => 0,
+        WriteStatus::Queued => 1,
+        WriteStatus::Closed => -1,
+    }
+}
+
+/// Write bytes; 0 = all in the kernel, 1 = queued (a drain event follows),
+/// -1 = the connection is gone.
+#[napi(catch_unwind)]
+pub fn conn_write(conn: u32, data: BufferSlice<'_>) -> i32 {
+    match registry::get(conn) {
+        Some(c) => status_code(c.write(&data)),
+        None => -1,
+    }
+}
+
+/// Write a string's latin1 bytes (the encoding core writes heads in).
+#[napi(catch_unwind)]
+pub fn conn_write_latin1(conn: u32, data: JsString<'_>) -> Result<i32> {
+    let Some(c) = registry::get(conn) else { return Ok(-1) };
+    let latin1 = data.into_latin1()?;
+    Ok(status_code(c.write(latin1.as_slice())))
+}
+
+#[napi(catch_unwind)]
+pub fn conn_write_utf8(conn: u32, data: String) -> i32 {
+    match registry::get(conn) {
+        Some(c) => status_code(c.write(data.as_bytes())),
+        None => -1,
+    }
+}
+
+#[napi(catch_unwind)]
+pub fn conn_end(conn: u32) {
+    if let Some(c) = registry::get(conn) {
+        c.end();
+    }
+}
+
+#[napi(catch_unwind)]
+pub fn conn_destroy(conn: u32) {
+    if let Some(c) = registry::get(conn) {
+        c.destroy();
+    }
+}
+
+/// `why` is a bit of `conn::PAUSE_*`.
+#[napi(catch_unwind)]
+pub fn conn_pause(conn: u32, why: u32) {
+    if let Some(c) = registry::get(conn) {
+        c.pause(why as u8);
+    }
+}
+
+#[napi(catch_unwind)]
+pub fn conn_resume(conn: u32, why: u32) {
+    if let Some(c) = registry::get(conn) {
+        c.resume(why as u8);
+    }
+}
+
+#[napi(catch_unwind)]
+pub fn conn_set_timeout(conn: u32, ms: u32) {
+    if let Some(c) = registry::get(conn) {
+        c.set_idle_timeout(ms);
+    }
+}
+
+#[napi(catch_unwind)]
+pub fn conn_set_no_delay(conn: u32, on: bool) {
+    if let Some(c) = registry::get(conn) {
+        let _ = c.stream.set_no_delay(on);
+    }
+}
+
+#[napi(catch_unwind)]
+pub fn conn_set_keep_alive(conn: u32, on: bool, delay_ms: u32) {
+    if let Some(c) = registry::get(conn) {
+        let _ = c
+            .stream
+            .set_keep_alive(on, Duration::from_millis(delay_ms as u64));
+    }
+}
+
+/// After an upgrade head: hand the connection over as raw bytes (returning
+/// the bytes read past the head) or keep parsing HTTP.
+#[napi(catch_unwind)]
+pub fn conn_decide_upgrade(env: Env, conn: u32, raw: bool) -> Result<Option<RawValue>> {
+    let Some(c) = registry::get(conn) else { return Ok(None) };
+    match c.decide_upgrade(raw) {
+        Some(head) => {
+            let mut value = std::ptr::null_mut();
+            let mut data = std::ptr::null_mut();
+            napi::check_status!(unsafe {
+                napi::sys::napi_create_buffer_copy(env.raw(), head.len(), head.as_ptr().cast(), &mut data, &mut value)
+            })?;
+            Ok(Some(RawValue(value)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `[remoteAddress, remoteFamily, remotePort, localAddress, localFamily, localPort]`.
+#[napi(catch_unwind)]
+pub fn conn_addresses(conn: u32) -> Option<Vec<String>> {
+    let c = registry::get(conn)?;
+    let (peer, local) = (c.stream.peer(), c.stream.local());
+    Some(vec![
+        peer.address,
+        peer.family.to_string(),
+        peer.port.to_string(),
+        local.address,
+        local.family.to_string(),
+        local.port.to_string(),
+    ])
+}
+
+/// `[bytesRead, bytesWritten, bytesQueued]`.
+#[napi(catch_unwind)]
+pub fn conn_counters(conn: u32) -> Option<Vec<f64>> {
+    use std::sync::atomic::Ordering;
+    let c = registry::get(conn)?;
+    Some(vec![
+        c.bytes_read.load(Ordering::Relaxed) as f64,
+        c.bytes_written.load(Ordering::Relaxed) as f64,
+        c.queued_bytes() as f64,
+    ])
+}
+
+/// Pause reasons, exported so JS and Rust agree on the bits.
+#[napi]
+pub const PAUSE_BODY: u32 = conn::PAUSE_BODY as u32;
+#[napi]
+pub const PAUSE_PIPELINE: u32 = conn::PAUSE_PIPELINE as u32;
+#[napi]
+pub const PAUSE_SOCKET: u32 = conn::PAUSE_SOCKET as u32;

@@ -1,0 +1,730 @@
+//! One accepted connection: the task that reads, parses and writes it, and
+//! the handful of commands the JS thread sends it.
+//!
+//! Writes take a fast path on the JS thread: when nothing is queued, the bytes
+//! go straight to the socket with `try_write`, so a small response costs one
+//! native call and no cross-thread wake-up. Whatever the kernel does not take
+//! is queued here and flushed by the task, which reports `Drain` when the
+//! queue empties (that is when the JS `Writable` callback runs).
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::events::*;
+use super::registry;
+use super::stream::Stream;
+use super::ServerShared;
+use crate::bridge::lock;
+use crate::h1::{self, BodyKind, ChunkedDecoder, ChunkedEvent, ParseOptions};
+
+/// Bytes asked of the kernel per read.
+const READ_CHUNK: usize = 64 * 1024;
+/// Body bytes handed to JS but not yet drained by it, past which the task
+/// stops reading: a stalled JS thread cannot make a connection buffer more.
+const INFLIGHT_LIMIT: usize = 256 * 1024;
+/// Writes gathered into one `writev`.
+const MAX_IOVECS: usize = 64;
+
+/// Why JS asked the connection to stop reading (bit set).
+pub const PAUSE_BODY: u8 = 1;
+pub const PAUSE_PIPELINE: u8 = 2;
+pub const PAUSE_SOCKET: u8 = 4;
+
+pub enum WriteStatus {
+    /// Everything went to the kernel.
+    Flushed,
+    /// Some bytes wait in Rust; a `Drain` event follows when they are out.
+    Queued,
+    /// The connection is gone.
+    Closed,
+}
+
+/// State shared between the task and the JS thread, behind one lock.
+#[derive(Default)]
+struct Shared {
+    out: VecDeque<Bytes>,
+    out_bytes: usize,
+    /// A write was queued; report `Drain` when the queue empties.
+    drain_wanted: bool,
+    pause: u8,
+    idle_timeout: Option<Duration>,
+    /// After an upgrade head: the bytes read past it, until JS decides.
+    upgrade_pending: Option<BytesMut>,
+    upgrade_decision: Option<bool>,
+    end_requested: bool,
+    destroy_requested: bool,
+    closed: bool,
+    /// A write from the JS thread failed; the task reports it.
+    write_error: Option<i32>,
+}
+
+pub struct Conn {
+    pub id: u32,
+    pub server: Arc<ServerShared>,
+    pub stream: Stream,
+    shared: Mutex<Shared>,
+    wake: Notify,
+    inflight: AtomicUsize,
+    /// Set by JS-thread writes so the idle timer counts them as activity.
+    wrote: AtomicBool,
+    pub bytes_read: AtomicU64,
+    pub bytes_written: AtomicU64,
+}
+
+impl Conn {
+    pub fn new(server: Arc<ServerShared>, stream: Stream) -> Arc<Conn> {
+        Arc::new(Conn {
+            id: registry::next_id(),
+            server,
+            stream,
+            shared: Mutex::new(Shared::default()),
+            wake: Notify::new(),
+            inflight: AtomicUsize::new(0),
+            wrote: AtomicBool::new(false),
+            bytes_read: AtomicU64::new(0),
+            bytes_written: AtomicU64::new(0),
+        })
+    }
+
+    // ---- commands from the JS thread ----
+
+    pub fn write(&self, data: &[u8]) -> WriteStatus {
+        let mut st = lock(&self.shared);
+        if st.closed || st.destroy_requested || st.end_requested {
+            return WriteStatus::Closed;
+        }
+        self.wrote.store(true, Ordering::Relaxed);
+        let mut rest = data;
+        if st.out.is_empty() {
+            match self.stream.try_write(data) {
+                Ok(n) => {
+                    self.bytes_written.fetch_add(n as u64, Ordering::Relaxed);
+                    if n == data.len() {
+                        return WriteStatus::Flushed;
+                    }
+                    rest = &data[n..];
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => {
+                    st.write_error = Some(e.raw_os_error().unwrap_or(0));
+                    drop(st);
+                    self.wake.notify_one();
+                    return WriteStatus::Closed;
+                }
+            }
+        }
+        st.out_bytes += rest.len();
+        st.out.push_back(Bytes::copy_from_slice(rest));
+        st.drain_wanted = true;
+        drop(st);
+        self.wake.notify_one();
+        WriteStatus::Queued
+    }
+
+    /// Half-close after everything queued is written (`socket.end()`).
+    pub fn end(&self) {
+        self.command(|st| st.end_requested = true);
+    }
+
+    pub fn destroy(&self) {
+        self.command(|st| st.destroy_requested = true);
+    }
+
+    pub fn pause(&self, why: u8) {
+        self.command(|st| st.pause |= why);
+    }
+
+    pub fn resume(&self, why: u8) {
+        self.command(|st| st.pause &= !why);
+    }
+
+    pub fn set_idle_timeout(&self, ms: u32) {
+        self.command(|st| {
+            st.idle_timeout = (ms > 0).then(|| Duration::from_millis(ms as u64));
+        });
+    }
+
+    /// JS has seen an upgrade head: `raw` hands the connection over as a byte
+    /// stream (returning the bytes already read past the head); otherwise HTTP
+    /// parsing carries on.
+    pub fn decide_upgrade(&self, raw: bool) -> Option<Bytes> {
+        let mut st = lock(&self.shared);
+        let head = if raw {
+            st.upgrade_pending.take().map(BytesMut::freeze)
+        } else {
+            None
+        };
+        st.upgrade_decision = Some(raw);
+        drop(st);
+        self.wake.notify_one();
+        head
+    }
+
+    pub fn queued_bytes(&self) -> usize {
+        lock(&self.shared).out_bytes
+    }
+
+    /// JS took `n` body bytes off the event queue.
+    pub fn consumed(&self, n: usize) {
+        let before = self.inflight.fetch_sub(n, Ordering::AcqRel);
+        if before >= INFLIGHT_LIMIT && before - n < INFLIGHT_LIMIT {
+            self.wake.notify_one();
+        }
+    }
+
+    fn command(&self, f: impl FnOnce(&mut Shared)) {
+        f(&mut lock(&self.shared));
+        self.wake.notify_one();
+    }
+
+    fn emit(&self, event: ServerEvent) {
+        self.inflight.fetch_add(event.body_len(), Ordering::AcqRel);
+        self.server.events.push(event);
+    }
+}
+
+/// What the reader expects next.
+enum Reading {
+    /// A request head; `started` is when its first byte arrived.
+    Head { started: Option<Instant> },
+    Body {
+        body: BodyDecoder,
+        started: Instant,
+        keep_alive: bool,
+    },
+    /// An upgrade head went to JS; nothing is parsed until it decides.
+    AwaitUpgrade {
+        after: Box<Reading>,
+    },
+    /// Upgraded: bytes pass through untouched.
+    Raw,
+    /// The last message said `Connection: close`; more bytes are an error.
+    AfterClose,
+    /// A parse error or timeout was reported; JS closes the connection.
+    Failed,
+}
+
+enum BodyDecoder {
+    Length(u64),
+    Chunked(Box<ChunkedDecoder>),
+}
+
+/// Removes the connection and tells JS it is gone, however the task ends
+/// (including by panic: no panic may leave JS waiting forever).
+struct CloseGuard {
+    conn: Arc<Conn>,
+    errno: i32,
+    syscall: &'static str,
+}
+
+impl Drop for CloseGuard {
+    fn drop(&mut self) {
+        lock(&self.conn.shared).closed = true;
+        registry::remove(self.conn.id);
+        self.conn
+            .server
+            .connections
+            .fetch_sub(1, Ordering::Relaxed);
+        self.conn.server.events.push(ServerEvent::Close {
+            conn: self.conn.id,
+            errno: self.errno,
+            syscall: self.syscall,
+        });
+    }
+}
+
+/// Register a freshly accepted connection and run it to completion.
+pub async fn serve(conn: Arc<Conn>) {
+    registry::insert(conn.clone());
+    conn.server.connections.fetch_add(1, Ordering::Relaxed);
+    let opts = &conn.server.options;
+    if opts.no_delay {
+        let _ = conn.stream.set_no_delay(true);
+    }
+    if let Some(delay) = opts.keep_alive {
+        let _ = conn.stream.set_keep_alive(true, delay);
+    }
+    conn.server.events.push(ServerEvent::Connection { conn: conn.id });
+    let mut guard = CloseGuard {
+        conn: conn.clone(),
+        errno: 0,
+        syscall: "",
+    };
+    let mut task = Task {
+        parse: ParseOptions {
+            max_header_size: opts.max_header_size,
+            insecure: opts.insecure_parser,
+        },
+        conn: &conn,
+        buf: BytesMut::with_capacity(READ_CHUNK),
+        reading: Reading::Head { started: None },
+        read_eof: false,
+        last_activity: Instant::now(),
+        timeout_fired: false,
+        shutdown_sent: false,
+    };
+    if let Err((errno, syscall)) = task.run().await {
+        guard.errno = errno;
+        guard.syscall = syscall;
+    }
+}
+
+struct Task<'a> {
+    conn: &'a Arc<Conn>,
+    parse: ParseOptions,
+    buf: BytesMut,
+    reading: Reading,
+    read_eof: bool,
+    last_activity: Instant,
+    timeout_fired: bool,
+    shutdown_sent: bool,
+}
+
+type TaskResult = Result<(), (i32, &'static str)>;
+
+fn os_error(e: &io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(0)
+}
+
+impl Task<'_> {
+    async fn run(&mut self) -> TaskResult {
+        loop {
+            let notified = self.conn.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+
+            let (pause, want_write, end_requested, destroy, idle, write_error) = {
+                let mut st = lock(&self.conn.shared);
+                if let Some(raw) = st.upgrade_decision.take() {
+                    let leftover = st.upgrade_pending.take();
+                    drop(st);
+                    self.finish_upgrade(raw, leftover);
+                    st = lock(&self.conn.shared);
+                }
+                (
+                    st.pause,
+                    !st.out.is_empty(),
+                    st.end_requested,
+                    st.destroy_requested,
+                    st.idle_timeout,
+                    st.write_error.take(),
+                )
+            };
+            if destroy {
+                return Ok(());
+            }
+            if let Some(errno) = write_error {
+                return Err((errno, "write"));
+            }
+            if end_requested && !want_write && !self.shutdown_sent {
+                self.shutdown_sent = true;
+                let _ = self.conn.stream.shutdown_write();
+                if self.read_eof {
+                    return Ok(());
+                }
+            }
+            if pause == 0 {
+                self.process();
+            }
+
+            let want_read = pause == 0
+                && !self.read_eof
+                && self.reading_wants_bytes()
+                && self.conn.inflight.load(Ordering::Acquire) < INFLIGHT_LIMIT;
+            let deadline = self.next_deadline(idle);
+
+            tokio::select! {
+                biased;
+                _ = &mut notified => {}
+                r = self.conn.stream.writable(), if want_write => {
+                    r.map_err(|e| (os_error(&e), "write"))?;
+                    self.flush().map_err(|e| (os_error(&e), "write"))?;
+                }
+                r = self.conn.stream.readable(), if want_read => {
+                    r.map_err(|e| (os_error(&e), "read"))?;
+                    self.read()?;
+                }
+                _ = sleep_until_opt(deadline), if deadline.is_some() => {
+                    self.on_deadline(idle);
+                }
+            }
+        }
+    }
+
+    fn read(&mut self) -> TaskResult {
+        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
+            self.buf.reserve(READ_CHUNK);
+        }
+        match self.conn.stream.try_read_buf(&mut self.buf) {
+            Ok(0) => {
+                self.read_eof = true;
+                self.on_eof();
+                if self.shutdown_sent {
+                    return Err((0, ""));
+                }
+                Ok(())
+            }
+            Ok(n) => {
+                self.conn
+                    .bytes_read
+                    .fetch_add(n as u64, Ordering::Relaxed);
+                self.touch();
+                if let Reading::Head { started: None } = self.reading {
+                    self.reading = Reading::Head {
+                        started: Some(Instant::now()),
+                    };
+                }
+                Ok(())
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(e) => Err((os_error(&e), "read")),
+        }
+    }
+
+    fn touch(&mut self) {
+        self.last_activity = Instant::now();
+        self.timeout_fired = false;
+    }
+
+    /// Write queued bytes until the queue is empty or the kernel is full.
+    fn flush(&mut self) -> io::Result<()> {
+        loop {
+            let mut st = lock(&self.conn.shared);
+            if st.out.is_empty() {
+                if std::mem::take(&mut st.drain_wanted) {
+                    drop(st);
+                    self.conn.emit(ServerEvent::Drain { conn: self.conn.id });
+                }
+                return Ok(());
+            }
+            let slices: Vec<IoSlice<'_>> = st.out.iter().take(MAX_IOVECS).map(|b| IoSlice::new(b)).collect();
+            let written = match self.conn.stream.try_write_vectored(&slices) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            drop(slices);
+            self.conn
+                .bytes_written
+                .fetch_add(written as u64, Ordering::Relaxed);
+            st.out_bytes -= written;
+            let mut left = written;
+            while left > 0 {
+                let Some(front) = st.out.front_mut() else { break };
+                if front.len() <= left {
+                    left -= front.len();
+                    st.out.pop_front();
+                } else {
+                    front.advance(left);
+                    left = 0;
+                }
+            }
+            drop(st);
+            self.touch();
+        }
+    }
+
+    fn reading_wants_bytes(&self) -> bool {
+        match self.reading {
+            Reading::Head { .. } => self.buf.len() <= self.parse.max_header_size + READ_CHUNK,
+            Reading::Body { .. } | Reading::Raw | Reading::AfterClose => true,
+            Reading::AwaitUpgrade { .. } | Reading::Failed => false,
+        }
+    }
+
+    /// Parse and report as much of the buffer as the state allows.
+    fn process(&mut self) {
+        loop {
+            if self.conn.inflight.load(Ordering::Acquire) >= INFLIGHT_LIMIT {
+                return;
+            }
+            let progressed = match std::mem::replace(&mut self.reading, Reading::Failed) {
+                Reading::Head { started } => self.process_head(started),
+                Reading::Body {
+                    body,
+                    started,
+                    keep_alive,
+                } => self.process_body(body, started, keep_alive),
+                Reading::Raw => {
+                    self.reading = Reading::Raw;
+                    if self.buf.is_empty() {
+                        false
+                    } else {
+                        let data = self.buf.split().freeze();
+                        self.conn.emit(ServerEvent::Data { conn: self.conn.id, data });
+                        true
+                    }
+                }
+                Reading::AfterClose => {
+                    if self.buf.is_empty() {
+                        self.reading = Reading::AfterClose;
+                    } else {
+                        // llhttp: "Data after `Connection: close`".
+                        self.fail("HPE_CLOSED_CONNECTION", "Data after `Connection: close`", 0);
+                    }
+                    false
+                }
+                other => {
+                    self.reading = other;
+                    false
+                }
+            };
+            if !progressed {
+                return;
+            }
+            // One request at a time while JS may pause us between them.
+            if lock(&self.conn.shared).pause != 0 {
+                return;
+            }
+        }
+    }
+
+    fn process_head(&mut self, started: Option<Instant>) -> bool {
+        if self.buf.is_empty() {
+            self.reading = Reading::Head { started: None };
+            return false;
+        }
+        let started = started.unwrap_or_else(Instant::now);
+        let head = match h1::parse_request_head(&self.buf, &self.parse) {
+            Ok(Some(head)) => head,
+            Ok(None) => {
+                self.reading = Reading::Head {
+                    started: Some(started),
+                };
+                return false;
+            }
+            Err(e) => {
+                self.fail(e.code(), e.reason(), e.bytes_parsed);
+                return false;
+            }
+        };
+        let mut text = Vec::with_capacity(head.head_len);
+        text.extend_from_slice(&self.buf[head.method.clone()]);
+        text.push(0);
+        text.extend_from_slice(&self.buf[head.target.clone()]);
+        for (name, value) in &head.headers {
+            text.push(0);
+            text.extend_from_slice(&self.buf[name.clone()]);
+            text.push(0);
+            text.extend_from_slice(&self.buf[value.clone()]);
+        }
+        let body = match head.body {
+            BodyKind::Empty => None,
+            BodyKind::Length(0) => None,
+            BodyKind::Length(n) => Some(BodyDecoder::Length(n)),
+            BodyKind::Chunked => Some(BodyDecoder::Chunked(Box::new(ChunkedDecoder::new(&self.parse)))),
+        };
+        let mut flags = (head.version_major as u32 & 0xf) | ((head.version_minor as u32 & 0xf) << 4);
+        if head.keep_alive {
+            flags |= REQ_KEEP_ALIVE;
+        }
+        if head.upgrade {
+            flags |= REQ_UPGRADE;
+        }
+        if body.is_some() {
+            flags |= REQ_HAS_BODY;
+        }
+        self.buf.advance(head.head_len);
+        self.conn.emit(ServerEvent::Request {
+            conn: self.conn.id,
+            head: text,
+            flags,
+        });
+        let next = match body {
+            Some(body) => Reading::Body {
+                body,
+                started,
+                keep_alive: head.keep_alive,
+            },
+            None => after_message(head.keep_alive),
+        };
+        if head.upgrade {
+            // Core hands the rest of the stream to 'upgrade'/'connect' or,
+            // without a listener, carries on parsing (or closes for CONNECT).
+            let leftover = self.buf.split();
+            lock(&self.conn.shared).upgrade_pending = Some(leftover);
+            self.reading = Reading::AwaitUpgrade { after: Box::new(next) };
+            return false;
+        }
+        self.reading = next;
+        true
+    }
+
+    fn process_body(&mut self, mut body: BodyDecoder, started: Instant, keep_alive: bool) -> bool {
+        let conn = self.conn.id;
+        match &mut body {
+            BodyDecoder::Length(remaining) => {
+                if self.buf.is_empty() {
+                    self.reading = Reading::Body { body, started, keep_alive };
+                    return false;
+                }
+                let take = (*remaining).min(self.buf.len() as u64) as usize;
+                let data = self.buf.split_to(take).freeze();
+                *remaining -= take as u64;
+                let done = *remaining == 0;
+                self.conn.emit(ServerEvent::Body { conn, data });
+                if done {
+                    self.conn.emit(ServerEvent::BodyEnd { conn, trailers: None });
+                    self.reading = after_message(keep_alive);
+                } else {
+                    self.reading = Reading::Body { body, started, keep_alive };
+                }
+                true
+            }
+            BodyDecoder::Chunked(decoder) => match decoder.decode(&mut self.buf) {
+                Ok(None) => {
+                    self.reading = Reading::Body { body, started, keep_alive };
+                    false
+                }
+                Ok(Some(ChunkedEvent::Data(data))) => {
+                    self.conn.emit(ServerEvent::Body { conn, data });
+                    self.reading = Reading::Body { body, started, keep_alive };
+                    true
+                }
+                Ok(Some(ChunkedEvent::End { trailers })) => {
+                    let trailers = (!trailers.is_empty()).then(|| join_pairs(&trailers));
+                    self.conn.emit(ServerEvent::BodyEnd { conn, trailers });
+                    self.reading = after_message(keep_alive);
+                    true
+                }
+                Err(e) => {
+                    self.fail(e.code(), e.reason(), e.bytes_parsed);
+                    false
+                }
+            },
+        }
+    }
+
+    fn finish_upgrade(&mut self, raw: bool, leftover: Option<BytesMut>) {
+        let Reading::AwaitUpgrade { after } = std::mem::replace(&mut self.reading, Reading::Failed) else {
+            return;
+        };
+        if raw {
+            self.reading = Reading::Raw;
+        } else {
+            if let Some(mut rest) = leftover {
+                rest.unsplit(std::mem::take(&mut self.buf));
+                self.buf = rest;
+            }
+            self.reading = *after;
+        }
+    }
+
+    fn fail(&mut self, code: &'static str, reason: &'static str, bytes_parsed: usize) {
+        let raw = self.buf.split().freeze();
+        self.conn.emit(ServerEvent::ParseError {
+            conn: self.conn.id,
+            code,
+            reason,
+            bytes_parsed: bytes_parsed as u32,
+            raw,
+        });
+        self.reading = Reading::Failed;
+    }
+
+    /// The peer sent FIN. A message cut short is llhttp's invalid EOF state.
+    fn on_eof(&mut self) {
+        let mid_message = match &self.reading {
+            Reading::Head { .. } => !self.buf.is_empty(),
+            Reading::Body { .. } => true,
+            _ => false,
+        };
+        if matches!(self.reading, Reading::Raw) {
+            self.process();
+        }
+        if mid_message {
+            self.fail("HPE_INVALID_EOF_STATE", "Invalid EOF state", 0);
+        } else {
+            self.conn.emit(ServerEvent::End { conn: self.conn.id });
+        }
+    }
+
+    fn next_deadline(&self, idle: Option<Duration>) -> Option<Instant> {
+        let opts = &self.conn.server.options;
+        let request = match &self.reading {
+            Reading::Head {
+                started: Some(started),
+            } => min_opt(
+                opts.headers_timeout.map(|t| *started + t),
+                opts.request_timeout.map(|t| *started + t),
+            ),
+            Reading::Body { started, .. } => opts.request_timeout.map(|t| *started + t),
+            _ => None,
+        };
+        let idle = match idle {
+            Some(t) if !self.timeout_fired => Some(self.last_activity + t),
+            _ => None,
+        };
+        min_opt(request, idle)
+    }
+
+    fn on_deadline(&mut self, idle: Option<Duration>) {
+        let now = Instant::now();
+        if self.conn.wrote.swap(false, Ordering::Relaxed) {
+            self.touch();
+        }
+        let opts = &self.conn.server.options;
+        let expired = match &self.reading {
+            Reading::Head {
+                started: Some(started),
+            } => {
+                opts.headers_timeout.is_some_and(|t| now >= *started + t)
+                    || opts.request_timeout.is_some_and(|t| now >= *started + t)
+            }
+            Reading::Body { started, .. } => opts.request_timeout.is_some_and(|t| now >= *started + t),
+            _ => false,
+        };
+        if expired {
+            self.reading = Reading::Failed;
+            self.conn.emit(ServerEvent::RequestTimeout { conn: self.conn.id });
+            return;
+        }
+        if let Some(t) = idle {
+            if !self.timeout_fired && now >= self.last_activity + t {
+                self.timeout_fired = true;
+                self.conn.emit(ServerEvent::Timeout { conn: self.conn.id });
+            }
+        }
+    }
+}
+
+fn after_message(keep_alive: bool) -> Reading {
+    if keep_alive {
+        Reading::Head { started: None }
+    } else {
+        Reading::AfterClose
+    }
+}
+
+fn join_pairs(pairs: &[(Bytes, Bytes)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push(0);
+        }
+        out.extend_from_slice(name);
+        out.push(0);
+        out.extend_from_slice(value);
+    }
+    out
+}
+
+fn min_opt(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    if let Some(d) = deadline {
+        tokio::time::sleep_until(d).await;
+    }
+}

@@ -1,0 +1,78 @@
+//! The records a connection task hands to the JS thread. Kinds and flag bits
+//! are mirrored in `lib/native.js`; change both together.
+
+use bytes::Bytes;
+
+pub const EV_CONNECTION: u32 = 1;
+pub const EV_REQUEST: u32 = 2;
+pub const EV_BODY: u32 = 3;
+pub const EV_BODY_END: u32 = 4;
+pub const EV_PARSE_ERROR: u32 = 5;
+pub const EV_REQUEST_TIMEOUT: u32 = 6;
+pub const EV_TIMEOUT: u32 = 7;
+pub const EV_DRAIN: u32 = 8;
+pub const EV_END: u32 = 9;
+pub const EV_CLOSE: u32 = 10;
+pub const EV_DATA: u32 = 11;
+
+/// Request flags: bits 0–3 major version, 4–7 minor version.
+pub const REQ_KEEP_ALIVE: u32 = 1 << 8;
+pub const REQ_UPGRADE: u32 = 1 << 9;
+/// Body events follow; without it the request is complete at its head.
+pub const REQ_HAS_BODY: u32 = 1 << 10;
+
+#[derive(Debug)]
+pub enum ServerEvent {
+    /// A connection was accepted.
+    Connection { conn: u32 },
+    /// A request head: `head` is latin1 `method\0url\0name\0value…`.
+    Request { conn: u32, head: Vec<u8>, flags: u32 },
+    Body { conn: u32, data: Bytes },
+    /// The request body is complete; `trailers` is latin1 `name\0value…`.
+    BodyEnd { conn: u32, trailers: Option<Vec<u8>> },
+    ParseError {
+        conn: u32,
+        code: &'static str,
+        reason: &'static str,
+        bytes_parsed: u32,
+        raw: Bytes,
+    },
+    /// headersTimeout or requestTimeout expired (core answers 408).
+    RequestTimeout { conn: u32 },
+    /// The idle timeout set with `socket.setTimeout` expired.
+    Timeout { conn: u32 },
+    /// Bytes queued in Rust for this connection were all written.
+    Drain { conn: u32 },
+    /// The peer finished sending (EOF).
+    End { conn: u32 },
+    /// The connection is gone; `errno` is 0 or the OS error that ended it.
+    Close { conn: u32, errno: i32, syscall: &'static str },
+    /// Raw bytes after an upgrade.
+    Data { conn: u32, data: Bytes },
+}
+
+impl ServerEvent {
+    /// Body bytes carried, counted against the connection's in-flight budget.
+    pub fn body_len(&self) -> usize {
+        match self {
+            ServerEvent::Body { data, .. } | ServerEvent::Data { data, .. } => data.len(),
+            _ => 0,
+        }
+    }
+
+    pub fn conn(&self) -> u32 {
+        match self {
+            ServerEvent::Connection { conn }
+            | ServerEvent::Request { conn, .. }
+            | ServerEvent::Body { conn, .. }
+            | ServerEvent::BodyEnd { conn, .. }
+            | ServerEvent::ParseError { conn, .. }
+            | ServerEvent::RequestTimeout { conn }
+            | ServerEvent::Timeout { conn }
+            | ServerEvent::Drain { conn }
+            | ServerEvent::End { conn }
+            | ServerEvent::Close { conn, .. }
+            | ServerEvent::Data { conn, .. } => *conn,
+        }
+    }
+}

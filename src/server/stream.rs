@@ -1,0 +1,114 @@
+//! One type over the stream kinds a server accepts (TCP and Unix sockets),
+//! with the `&self` readiness API both connection tasks and the JS thread use.
+
+use std::io::{self, IoSlice};
+use std::net::{Shutdown, SocketAddr};
+
+use bytes::BytesMut;
+use tokio::net::{TcpStream, UnixStream};
+
+pub enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+/// An endpoint as Node reports it: address text, family, port.
+#[derive(Clone, Debug, Default)]
+pub struct Endpoint {
+    pub address: String,
+    pub family: &'static str,
+    pub port: u16,
+}
+
+impl Endpoint {
+    pub fn from_socket_addr(addr: SocketAddr) -> Self {
+        // Node reports IPv4-mapped peers of a dual-stack listener as
+        // `::ffff:a.b.c.d` with family IPv6, which is what the address says.
+        Endpoint {
+            address: addr.ip().to_string(),
+            family: if addr.is_ipv4() { "IPv4" } else { "IPv6" },
+            port: addr.port(),
+        }
+    }
+}
+
+impl Stream {
+    pub async fn readable(&self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.readable().await,
+            Stream::Unix(s) => s.readable().await,
+        }
+    }
+
+    pub async fn writable(&self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.writable().await,
+            Stream::Unix(s) => s.writable().await,
+        }
+    }
+
+    pub fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.try_read_buf(buf),
+            Stream::Unix(s) => s.try_read_buf(buf),
+        }
+    }
+
+    pub fn try_write(&self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.try_write(data),
+            Stream::Unix(s) => s.try_write(data),
+        }
+    }
+
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.try_write_vectored(bufs),
+            Stream::Unix(s) => s.try_write_vectored(bufs),
+        }
+    }
+
+    /// Half-close the write side (FIN) once everything queued has gone out.
+    pub fn shutdown_write(&self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => socket2::SockRef::from(s).shutdown(Shutdown::Write),
+            Stream::Unix(s) => socket2::SockRef::from(s).shutdown(Shutdown::Write),
+        }
+    }
+
+    pub fn set_no_delay(&self, on: bool) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_nodelay(on),
+            Stream::Unix(_) => Ok(()),
+        }
+    }
+
+    pub fn set_keep_alive(&self, on: bool, delay: std::time::Duration) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => {
+                let sock = socket2::SockRef::from(s);
+                if on {
+                    let ka = socket2::TcpKeepalive::new().with_time(delay.max(std::time::Duration::from_secs(1)));
+                    sock.set_tcp_keepalive(&ka)
+                } else {
+                    sock.set_keepalive(false)
+                }
+            }
+            Stream::Unix(_) => Ok(()),
+        }
+    }
+
+    pub fn peer(&self) -> Endpoint {
+        match self {
+            Stream::Tcp(s) => s.peer_addr().map(Endpoint::from_socket_addr).unwrap_or_default(),
+            Stream::Unix(_) => Endpoint::default(),
+        }
+    }
+
+    pub fn local(&self) -> Endpoint {
+        match self {
+            Stream::Tcp(s) => s.local_addr().map(Endpoint::from_socket_addr).unwrap_or_default(),
+            Stream::Unix(_) => Endpoint::default(),
+        }
+    }
+}
