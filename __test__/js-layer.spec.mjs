@@ -773,6 +773,26 @@ test('internal/http: utcDate is toUTCString() cached per second', (t) => {
        'The value of "msecs" is out of range. It must be a non-negative finite number. Received -1');
 });
 
+test('internal/http: diagnostics channels are core\'s', (t) => {
+  const dc = require('node:diagnostics_channel');
+  const { channels } = internalHttp;
+  t.is(channels.serverRequestStart, dc.channel('http.server.request.start'));
+  t.is(channels.serverResponseFinish, dc.channel('http.server.response.finish'));
+  t.is(channels.clientRequestStart, dc.channel('http.client.request.start'));
+  t.is(channels.clientRequestError, dc.channel('http.client.request.error'));
+  t.is(channels.clientResponseFinish, dc.channel('http.client.response.finish'));
+  t.is(channels.netClientSocket, dc.channel('net.client.socket'));
+  t.is(channels.netServerSocket, dc.channel('net.server.socket'));
+  const seen = [];
+  const onMsg = (msg) => seen.push(msg);
+  dc.subscribe('http.server.request.start', onMsg);
+  t.true(channels.serverRequestStart.hasSubscribers);
+  channels.serverRequestStart.publish({ id: 1 });
+  dc.unsubscribe('http.server.request.start', onMsg);
+  t.deepEqual(seen, [{ id: 1 }]);
+  t.is(typeof channels.netServerListen.traceSync, 'function');
+});
+
 test('common: token and header-char checks agree with core for every byte', (t) => {
   for (let c = 0; c < 0x110; c++) {
     const ch = String.fromCharCode(c);
@@ -1141,6 +1161,48 @@ differential('outgoing: captureRejections destroys the message', ({ m, sock, ste
   step('capture', () => m[EE.captureRejectionSymbol](err, 'x'));
   step('errored', () => m.errored === err);
 });
+
+// The bytes a raw TCP peer receives when the message writes to a real
+// net.Socket, core's class vs ours.
+async function wireBytes(impl, scenario) {
+  const Res = responseClass(impl);
+  const server = net.createServer((sock) => {
+    const m = new Res();
+    m.socket = sock;
+    sock._httpMessage = m;
+    m.on('finish', () => sock.end());
+    scenario(m);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const bytes = await new Promise((resolve, reject) => {
+    const chunks = [];
+    const c = net.connect(server.address().port, '127.0.0.1');
+    c.on('data', (d) => chunks.push(d));
+    c.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    c.on('error', reject);
+  });
+  await new Promise((resolve) => server.close(resolve));
+  return normaliseDate(bytes);
+}
+
+for (const [title, scenario] of [
+  ['Content-Length body', (m) => { m.sendDate = true; m.setHeader('Content-Type', 'text/plain'); m.end('hello'); }],
+  ['chunked body with trailers', (m) => {
+    m.setHeader('Trailer', 'X-T');
+    m.write('abc');
+    m.write(Buffer.from('ü'));
+    m.addTrailers({ 'X-T': '1' });
+    m.end();
+  }],
+  ['Buffer-only body and Connection: close', (m) => { m.shouldKeepAlive = false; m.end(Buffer.from([0, 1, 2, 255])); }],
+  ['head-only flushHeaders', (m) => { m.flushHeaders(); m.end(); }],
+]) {
+  test(`outgoing: wire bytes through a real net.Socket: ${title}`, async (t) => {
+    const core = await wireBytes(CORE, scenario);
+    t.true(core.startsWith('HTTP/1.1 200 OK\r\n'));
+    t.is(await wireBytes(OURS, scenario), core);
+  });
+}
 
 test('outgoing: module exports core\'s names plus rhttp additions', (t) => {
   for (const name of Object.keys(coreOutgoingModule)) {

@@ -131,19 +131,26 @@ async function runOne(scn, impl, label, round, opts) {
   }
 }
 
+// One line per kind of problem, naming the worst run.
 function runWarnings(runs, labels, opts) {
   const out = []
+  const at = (r) => `${r.label} round ${r.round}`
+  const worst = (key, pred, say) => {
+    const hit = runs.filter(pred)
+    if (hit.length === 0) return
+    const w = hit.reduce((a, b) => (b[key] > a[key] ? b : a))
+    out.push(`${say(w)} in ${hit.length} of ${runs.length} runs (worst: ${at(w)}, ${w[key].toFixed(0)}% of a core)`)
+  }
+  worst('wrkCpuPct', (r) => r.wrkCpuPct !== null && r.wrkCpuPct >= 95 * opts.threads,
+    () => 'client-bound: wrk, not the server, was the limit')
+  worst('otherPct', (r) => r.otherPct >= 25, () => 'noisy neighbour: other processes used >= 25% of a core')
+  worst('stealPct', (r) => r.stealPct >= 10, () => 'hypervisor steal >= 10% of a core')
   for (const r of runs) {
-    const at = `${r.label} round ${r.round}`
-    if (r.wrkCpuPct !== null && r.wrkCpuPct >= 95 * opts.threads) {
-      out.push(`client-bound: wrk, not the server, was the limit (${at}: wrk at ${r.wrkCpuPct.toFixed(0)}% of a core)`)
-    }
     const e = r.socketErrors
-    const errs = e.connect + e.read + e.write + e.timeout
-    if (errs > 0) out.push(`${at}: wrk socket errors connect ${e.connect}, read ${e.read}, write ${e.write}, timeout ${e.timeout}`)
-    if (r.non2xx > 0) out.push(`${at}: ${r.non2xx} non-2xx/3xx responses`)
-    if (r.otherPct >= 25) out.push(`${at}: other processes used ${r.otherPct.toFixed(0)}% of a core (noisy neighbour)`)
-    if (r.stealPct >= 10) out.push(`${at}: hypervisor steal ${r.stealPct.toFixed(0)}% of a core`)
+    if (e.connect + e.read + e.write + e.timeout > 0) {
+      out.push(`${at(r)}: wrk socket errors connect ${e.connect}, read ${e.read}, write ${e.write}, timeout ${e.timeout}`)
+    }
+    if (r.non2xx > 0) out.push(`${at(r)}: ${r.non2xx} non-2xx/3xx responses`)
   }
   // Same bytes on the wire (Date masked), or the comparison is not like for like.
   const base = runs.find((r) => r.label === labels[0])
@@ -170,6 +177,11 @@ async function main() {
 
   if (opts.report) {
     const res = loadResult(opts.report)
+    for (const scn of res.scenarios) { // recomputed, so old files read like new ones
+      const runs = res.runs.filter((r) => r.scenario === scn.name)
+      res.summary[scn.name] = summarizeScenario(runs, res.labels)
+      res.warnings[scn.name] = runWarnings(runs, res.labels, res.options)
+    }
     printResult(res)
     if (opts.compare) {
       const file = resolveCompare(opts.compare, opts.report)

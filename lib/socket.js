@@ -7,7 +7,9 @@
 
 const net = require('node:net');
 const util = require('node:util');
-const { binding, PAUSE_SOCKET } = require('./native');
+const { binding, PAUSE_BODY, PAUSE_SOCKET } = require('./native');
+const { codes } = require('./internal/errors');
+const { validateNumber } = require('./internal/validators');
 
 const kId = Symbol('rhttp.connId');
 const kPendingWriteCb = Symbol('rhttp.pendingWriteCb');
@@ -197,12 +199,10 @@ class Socket extends net.Socket {
 
   /** IncomingMessage asks for more body: resume reading the connection. */
   _rhttpReadStart() {
-    const { PAUSE_BODY } = require('./native');
     binding.connResume(this[kId], PAUSE_BODY);
   }
 
   _rhttpReadStop() {
-    const { PAUSE_BODY } = require('./native');
     binding.connPause(this[kId], PAUSE_BODY);
   }
 
@@ -217,7 +217,6 @@ class Socket extends net.Socket {
     binding.connSetTimeout(this[kId], msecs);
     if (callback !== undefined) {
       if (typeof callback !== 'function') {
-        const { codes } = require('./internal/errors');
         throw new codes.ERR_INVALID_ARG_TYPE('callback', 'Function', callback);
       }
       if (msecs === 0) this.removeListener('timeout', callback);
@@ -256,7 +255,6 @@ function emitCloseNT(socket, hadError) {
 }
 
 function validateTimeout(msecs) {
-  const { validateNumber } = require('./internal/validators');
   validateNumber(msecs, 'msecs', 0);
   // Node clamps to TIMEOUT_MAX; 0 disables.
   return Math.min(Math.trunc(msecs), 2147483647);

@@ -20,6 +20,12 @@
 // - libuv's error map comes from util.getSystemErrorMap(); the system-error
 //   helpers also accept a code name ('ECONNREFUSED') because the Rust side
 //   reports errors by name.
+// - parseError() builds the llhttp error core creates in C++ ('Parse Error:
+//   ...', HPE_* code), since parsing happens in Rust here.
+// - Note: `new URL('bad')` throws a TypeError made in C++ (stack line
+//   'TypeError: Invalid URL', no code in it); codes.ERR_INVALID_URL is the
+//   JS one core throws elsewhere (URL#href). Callers of `new URL` should let
+//   its own error through rather than build one.
 // - SystemError (ERR_* codes with `info`), the internal prepareStackTrace
 //   machinery and argument-count assertions are not ported.
 
@@ -802,6 +808,7 @@ module.exports = {
   getMessage,
   hideStackFrames,
   hideStackFramesAt,
+  HideStackFramesError,
   isErrorStackTraceLimitWritable,
   kIsNodeError,
   NodeAggregateError,

@@ -14,6 +14,7 @@
 // Our own reference: fake-timer libraries patch the globals, and core's
 // cache timer is immune to them too.
 const { setTimeout } = require('timers');
+const dc = require('diagnostics_channel');
 
 let utcCache;
 
@@ -77,7 +78,23 @@ function getTimerDuration(msecs, name) {
   return msecs;
 }
 
+// The diagnostics channels core's http and net publish on. dc.channel(name)
+// is process-wide, so APM tools subscribed to core's names see rhttp's
+// events; the publishing (and the message shapes: { request, response,
+// socket, server, error }) is up to the server/client code.
+const channels = {
+  serverRequestStart: dc.channel('http.server.request.start'),
+  serverResponseFinish: dc.channel('http.server.response.finish'),
+  clientRequestStart: dc.channel('http.client.request.start'),
+  clientRequestError: dc.channel('http.client.request.error'),
+  clientResponseFinish: dc.channel('http.client.response.finish'),
+  netClientSocket: dc.channel('net.client.socket'),
+  netServerSocket: dc.channel('net.server.socket'),
+  netServerListen: dc.tracingChannel('net.server.listen'),
+};
+
 module.exports = {
+  channels,
   kOutHeaders: Symbol('kOutHeaders'),
   kNeedDrain: Symbol('kNeedDrain'),
   kEmptyObject,

@@ -1,0 +1,509 @@
+//! The request head (RFC 9112 §3): request line, then the header section.
+//!
+//! [`HeadParser`] walks llhttp's request-line nodes (`start` …
+//! `req_http_complete_crlf`, plus the URL sub-machine of `url.ts`) and hands
+//! over to [`HeaderSection`] for the field lines; when the empty line
+//! arrives it applies llhttp's `before_headers_complete` /
+//! `after_headers_complete` (upgrade, framing) and
+//! `llhttp_should_keep_alive`. Nothing is copied: the head is offsets into
+//! the caller's buffer.
+//!
+//! Oddities core accepts and so does this parser: `HTTP/0.9`-style request
+//! lines without a version (`GET /\r\n`, still followed by header lines),
+//! `HTTP/2.0`, `RTSP/1.0` and `ICE/1.0` request lines with their own
+//! methods, leading empty lines before a request, and several spaces between
+//! method, target and version.
+
+use std::ops::Range;
+
+use super::chars::{is_alpha, skip_class, SERVER_CHAR, URL_CHAR};
+use super::error::{ErrorKind, ParseError};
+use super::headers::{flags, trim_trailing_ows, HeaderRange, HeaderSection, Progress};
+use super::limits::{head_buffer_limit, Lenient, DEFAULT_MAX_HEADER_SIZE, INITIAL_HEADERS_CAPACITY};
+use super::method::{match_method, Method, MethodMatch};
+
+/// How to parse: Node's server options that reach the parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Node's `maxHeaderSize`: the request target plus all header names and
+    /// values (and, separately, all trailer names and values) must stay
+    /// below this many bytes.
+    pub max_header_size: usize,
+    /// Node's `insecureHTTPParser`: every llhttp lenient flag on. See the
+    /// module docs of `h1` for the two lenient behaviours not implemented.
+    pub insecure: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            max_header_size: DEFAULT_MAX_HEADER_SIZE,
+            insecure: false,
+        }
+    }
+}
+
+/// How the body of a request is framed (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// No body: neither header, `Content-Length: 0`, or a CONNECT /
+    /// body-less upgrade (whose following bytes belong to the new protocol).
+    Empty,
+    /// `Content-Length` bytes follow.
+    Length(u64),
+    /// A chunked body follows; decode it with `ChunkedDecoder`.
+    Chunked,
+}
+
+/// A parsed request head; ranges are offsets into the parsed buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    /// Bytes the head occupies, leading empty lines included.
+    pub head_len: usize,
+    pub method: Range<usize>,
+    /// The request-target exactly as sent (Node's `req.url`).
+    pub target: Range<usize>,
+    pub version_major: u8,
+    pub version_minor: u8,
+    /// `(name, value)` in order received; names as sent, values without
+    /// leading/trailing OWS. In insecure mode only, a value continued by
+    /// obs-fold spans the fold: Node's value is the range with its CR and LF
+    /// bytes removed.
+    pub headers: Vec<(Range<usize>, Range<usize>)>,
+    /// Framing as llhttp decides it without a `'upgrade'` listener. When the
+    /// server does emit `'upgrade'` for this request, core skips the body
+    /// and every following byte is the upgrade `head`.
+    pub body: BodyKind,
+    /// `llhttp_should_keep_alive`: HTTP/1.1 (major and minor both > 0)
+    /// unless `Connection: close`; anything else only with
+    /// `Connection: keep-alive`. When false, llhttp refuses further bytes
+    /// on the connection (see `reject_after_close`).
+    pub keep_alive: bool,
+    /// llhttp's `upgrade`: CONNECT, or `Upgrade` together with
+    /// `Connection: upgrade`. After such a message llhttp parses nothing
+    /// more on the connection (core drops what follows if the upgrade is not
+    /// taken).
+    pub upgrade: bool,
+}
+
+/// The request-line position, one variant per llhttp node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Line {
+    Start,
+    Method,
+    FirstSpace,
+    SpacesBeforeUrl,
+    UrlStart,
+    UrlSchema,
+    UrlSchemaDelim { slashes: u8 },
+    UrlServer { with_at: bool },
+    UrlPath,
+    UrlQuery,
+    UrlFragment,
+    UrlCr,
+    HttpStart,
+    Protocol { start: usize },
+    AfterProtocol,
+    Major,
+    Dot,
+    Minor,
+    HttpComplete,
+    HttpCompleteCrlf,
+    PriUpgrade { matched: u8 },
+    Headers,
+}
+
+/// The HTTP/2 connection preface after `PRI * HTTP/2.0` (RFC 9113 §3.4).
+const PRI_PREFACE: &[u8] = b"\r\n\r\nSM\r\n\r\n";
+
+/// Resumable request-head parser. Feed it the same buffer again after more
+/// bytes were appended; it continues where it stopped.
+#[derive(Debug, Clone)]
+pub struct HeadParser {
+    opts: ParseOptions,
+    lenient: Lenient,
+    line: Line,
+    pos: usize,
+    method_start: usize,
+    method: Option<Method>,
+    method_range: Range<usize>,
+    target_start: usize,
+    target: Range<usize>,
+    major: u8,
+    minor: u8,
+    section: Option<HeaderSection>,
+    headers: Vec<HeaderRange>,
+}
+
+fn fail<T>(kind: ErrorKind, at: usize) -> Result<T, ParseError> {
+    Err(ParseError::new(kind, at))
+}
+
+impl HeadParser {
+    pub fn new(opts: &ParseOptions) -> Self {
+        HeadParser {
+            opts: *opts,
+            lenient: Lenient::from_insecure(opts.insecure),
+            line: Line::Start,
+            pos: 0,
+            method_start: 0,
+            method: None,
+            method_range: 0..0,
+            target_start: 0,
+            target: 0..0,
+            major: 0,
+            minor: 0,
+            section: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Parses on from where the previous call stopped. `buf` must be the
+    /// buffer of the previous call with bytes appended (its front untouched).
+    /// After `Ok(Some(_))` or an error the parser starts afresh.
+    pub fn parse(&mut self, buf: &[u8]) -> Result<Option<RequestHead>, ParseError> {
+        let r = self.run(buf);
+        if !matches!(r, Ok(None)) {
+            *self = HeadParser::new(&self.opts);
+        }
+        r
+    }
+
+    fn run(&mut self, buf: &[u8]) -> Result<Option<RequestHead>, ParseError> {
+        if self.line != Line::Headers {
+            self.request_line(buf)?;
+        }
+        if let Some(section) = self.section.as_mut() {
+            if let Progress::Done(end) = section.run(buf, &mut self.headers)? {
+                return self.headers_complete(buf, end).map(Some);
+            }
+        }
+        // Need more bytes: Node's end-of-read span check, then our own
+        // bound on buffered bytes.
+        match &self.section {
+            Some(section) => section.check_partial_overflow(buf.len())?,
+            None => self.check_partial_target(buf.len())?,
+        }
+        if buf.len() >= head_buffer_limit(self.opts.max_header_size) {
+            return fail(ErrorKind::HeaderOverflow, buf.len());
+        }
+        Ok(None)
+    }
+
+    /// While the target is being read its span is open and counts.
+    fn check_partial_target(&self, len: usize) -> Result<(), ParseError> {
+        let open = matches!(
+            self.line,
+            Line::UrlStart
+                | Line::UrlSchema
+                | Line::UrlSchemaDelim { .. }
+                | Line::UrlServer { .. }
+                | Line::UrlPath
+                | Line::UrlQuery
+                | Line::UrlFragment
+        );
+        if open && len.saturating_sub(self.target_start) >= self.opts.max_header_size {
+            return fail(ErrorKind::HeaderOverflow, len);
+        }
+        Ok(())
+    }
+
+    /// Runs the request-line nodes until the header section starts or the
+    /// bytes run out.
+    fn request_line(&mut self, buf: &[u8]) -> Result<(), ParseError> {
+        while self.line != Line::Headers {
+            let p = self.pos;
+            let Some(&b) = buf.get(p) else {
+                return Ok(());
+            };
+            self.line_step(buf, p, b)?;
+        }
+        Ok(())
+    }
+
+    fn go(&mut self, pos: usize, line: Line) {
+        self.pos = pos;
+        self.line = line;
+    }
+
+    fn line_step(&mut self, buf: &[u8], p: usize, b: u8) -> Result<(), ParseError> {
+        match self.line {
+            // Empty lines before a request are skipped (RFC 9112 §2.2).
+            Line::Start => match b {
+                b'\r' | b'\n' => self.pos = p + 1,
+                _ => {
+                    self.method_start = p;
+                    self.line = Line::Method;
+                }
+            },
+            Line::Method => {
+                let from = self.method_start;
+                match match_method(buf.get(from..).unwrap_or_default()) {
+                    MethodMatch::Found(m, len) => {
+                        self.method = Some(m);
+                        self.method_range = from..from + len;
+                        self.go(from + len, Line::FirstSpace);
+                    }
+                    MethodMatch::Invalid { at } => return fail(ErrorKind::InvalidMethod, from + at),
+                    MethodMatch::Incomplete => self.pos = buf.len(),
+                }
+            }
+            Line::FirstSpace => match b {
+                b' ' => self.go(p + 1, Line::SpacesBeforeUrl),
+                _ => return fail(ErrorKind::ExpectedSpaceAfterMethod, p),
+            },
+            Line::SpacesBeforeUrl => match b {
+                b' ' => self.pos = p + 1,
+                _ => {
+                    self.target_start = p;
+                    let connect = self.method.is_some_and(Method::is_connect);
+                    // CONNECT takes an authority-form target only.
+                    self.line = if connect { Line::UrlServer { with_at: false } } else { Line::UrlStart };
+                }
+            },
+            Line::UrlStart => match b {
+                b'/' | b'*' => self.go(p + 1, Line::UrlPath),
+                _ if is_alpha(b) => self.line = Line::UrlSchema,
+                b' ' | b'\r' | b'\n' | b'\t' | 0x0c => return fail(ErrorKind::InvalidUrl, p + 1),
+                _ => return fail(ErrorKind::UnexpectedUrlStart, p),
+            },
+            Line::UrlSchema => match b {
+                _ if is_alpha(b) => self.pos = p + 1,
+                b':' => self.go(p + 1, Line::UrlSchemaDelim { slashes: 0 }),
+                b' ' | b'\r' | b'\n' | b'\t' | 0x0c => return fail(ErrorKind::InvalidUrl, p + 1),
+                _ => return fail(ErrorKind::InvalidUrlSchema, p),
+            },
+            Line::UrlSchemaDelim { slashes } => match (slashes, b) {
+                (0, b'/') => self.go(p + 1, Line::UrlSchemaDelim { slashes: 1 }),
+                (_, b'/') => self.go(p + 1, Line::UrlServer { with_at: false }),
+                (0, b' ' | b'\r' | b'\n' | b'\t' | 0x0c) => return fail(ErrorKind::InvalidUrl, p + 1),
+                _ => return fail(ErrorKind::InvalidUrlSchema, p),
+            },
+            Line::UrlServer { with_at } => match b {
+                b'/' => self.go(p + 1, Line::UrlPath),
+                b'?' => self.go(p + 1, Line::UrlQuery),
+                b'@' if with_at => return fail(ErrorKind::DoubleAtInUrl, p + 1),
+                b'@' => self.go(p + 1, Line::UrlServer { with_at: true }),
+                _ if SERVER_CHAR[usize::from(b)] => {
+                    let q = skip_class(buf, p, &SERVER_CHAR);
+                    self.go(q, Line::UrlServer { with_at: false });
+                }
+                _ => self.url_end(p, b, ErrorKind::InvalidUrlServer)?,
+            },
+            Line::UrlPath => {
+                let q = skip_class(buf, p, &URL_CHAR);
+                self.pos = q;
+                match buf.get(q) {
+                    None => {}
+                    Some(b'?') => self.go(q + 1, Line::UrlQuery),
+                    Some(b'#') => self.go(q + 1, Line::UrlFragment),
+                    Some(&c) => self.url_end(q, c, ErrorKind::InvalidUrlPath)?,
+                }
+            }
+            Line::UrlQuery => match b {
+                b'?' => self.pos = p + 1,
+                b'#' => self.go(p + 1, Line::UrlFragment),
+                _ if URL_CHAR[usize::from(b)] => self.pos = skip_class(buf, p, &URL_CHAR),
+                _ => self.url_end(p, b, ErrorKind::InvalidUrlQuery)?,
+            },
+            Line::UrlFragment => match b {
+                b'?' | b'#' => self.pos = p + 1,
+                _ if URL_CHAR[usize::from(b)] => self.pos = skip_class(buf, p, &URL_CHAR),
+                _ => self.url_end(p, b, ErrorKind::InvalidUrlFragment)?,
+            },
+            // llhttp `skip_lf_to_http09`: the target ended with CR, so this
+            // is an HTTP/0.9 request line and must end with CRLF.
+            Line::UrlCr => match b {
+                b'\n' => self.to_http09(p + 1),
+                _ => return fail(ErrorKind::UrlExpectedCrlf, p),
+            },
+            Line::HttpStart => match b {
+                b' ' => self.pos = p + 1,
+                _ => self.line = Line::Protocol { start: p },
+            },
+            Line::Protocol { start } => self.protocol(buf, start)?,
+            Line::AfterProtocol => match b {
+                b'/' => self.go(p + 1, Line::Major),
+                _ => return fail(ErrorKind::InvalidConstant, p),
+            },
+            Line::Major => match b {
+                b'0'..=b'9' => {
+                    self.major = b - b'0';
+                    self.go(p + 1, Line::Dot);
+                }
+                _ => return fail(ErrorKind::InvalidMajorVersion, p),
+            },
+            Line::Dot => match b {
+                b'.' => self.go(p + 1, Line::Minor),
+                _ => return fail(ErrorKind::ExpectedDot, p),
+            },
+            Line::Minor => match b {
+                b'0'..=b'9' => {
+                    self.minor = b - b'0';
+                    let known = matches!((self.major, self.minor), (0, 9) | (1, 0) | (1, 1) | (2, 0));
+                    if !known && !self.lenient.version {
+                        return fail(ErrorKind::InvalidVersion, p + 1);
+                    }
+                    let pri = self.method.is_some_and(Method::is_pri);
+                    let next = if pri { Line::PriUpgrade { matched: 0 } } else { Line::HttpComplete };
+                    self.go(p + 1, next);
+                }
+                _ => return fail(ErrorKind::InvalidMinorVersion, p),
+            },
+            Line::HttpComplete => match b {
+                b'\r' => self.go(p + 1, Line::HttpCompleteCrlf),
+                b'\n' if self.lenient.optional_cr_before_lf => self.go(p + 1, Line::HttpCompleteCrlf),
+                b'\n' => return fail(ErrorKind::ExpectedCrlfAfterVersion, p + 1),
+                _ => return fail(ErrorKind::ExpectedCrlfAfterVersion, p),
+            },
+            Line::HttpCompleteCrlf => match b {
+                b'\n' => self.to_headers(p + 1),
+                _ if self.lenient.optional_lf_after_cr => self.to_headers(p),
+                _ => return fail(ErrorKind::StrictCrlfAfterVersion, p),
+            },
+            Line::PriUpgrade { matched } => {
+                if PRI_PREFACE.get(usize::from(matched)) != Some(&b) {
+                    return fail(ErrorKind::ExpectedH2Preface, p);
+                }
+                let matched = matched + 1;
+                if usize::from(matched) == PRI_PREFACE.len() {
+                    // Node reports llhttp's pause as a client error (400).
+                    return fail(ErrorKind::PausedH2Upgrade, p + 1);
+                }
+                self.go(p + 1, Line::PriUpgrade { matched });
+            }
+            Line::Headers => {}
+        }
+        Ok(())
+    }
+
+    /// A byte no target component takes: a space, CR or LF ends the target
+    /// (llhttp `url_skip_to_http`, `skip_lf_to_http09`,
+    /// `skip_to_http09`); HTAB and FF are "Invalid characters in url";
+    /// anything else fails with the component's own error.
+    fn url_end(&mut self, p: usize, b: u8, otherwise: ErrorKind) -> Result<(), ParseError> {
+        match b {
+            b' ' | b'\r' | b'\n' => {
+                self.target = self.target_start..p;
+                let len = p - self.target_start;
+                if len >= self.opts.max_header_size {
+                    return fail(ErrorKind::HeaderOverflow, p);
+                }
+                match b {
+                    b' ' => self.go(p + 1, Line::HttpStart),
+                    b'\r' => self.go(p + 1, Line::UrlCr),
+                    _ => self.to_http09(p + 1),
+                }
+                Ok(())
+            }
+            b'\t' | 0x0c => fail(ErrorKind::InvalidUrl, p + 1),
+            _ => fail(otherwise, p),
+        }
+    }
+
+    fn to_http09(&mut self, pos: usize) {
+        self.major = 0;
+        self.minor = 9;
+        self.to_headers(pos);
+    }
+
+    fn to_headers(&mut self, pos: usize) {
+        self.headers.reserve(INITIAL_HEADERS_CAPACITY);
+        let counted = self.target.len();
+        self.section = Some(HeaderSection::after_start_line(
+            pos,
+            counted,
+            self.opts.max_header_size,
+            self.lenient,
+        ));
+        self.go(pos, Line::Headers);
+    }
+
+    /// llhttp `req_after_http_start`: `HTTP`, `RTSP` or `ICE`, then the
+    /// method must belong to that protocol.
+    fn protocol(&mut self, buf: &[u8], start: usize) -> Result<(), ParseError> {
+        let rest = buf.get(start..).unwrap_or_default();
+        let (lit, allowed, err): (&[u8], fn(Method) -> bool, ErrorKind) = match rest.first() {
+            Some(b'H') => (b"HTTP", Method::allowed_with_http, ErrorKind::InvalidMethodForHttp),
+            Some(b'R') => (b"RTSP", Method::allowed_with_rtsp, ErrorKind::InvalidMethodForRtsp),
+            Some(b'I') => (b"ICE", Method::allowed_with_ice, ErrorKind::InvalidMethodForIce),
+            _ => return fail(ErrorKind::InvalidConstant, start),
+        };
+        for (i, want) in lit.iter().enumerate() {
+            match rest.get(i) {
+                None => {
+                    self.pos = buf.len();
+                    return Ok(());
+                }
+                Some(got) if got == want => {}
+                Some(_) => return fail(ErrorKind::InvalidConstant, start + i),
+            }
+        }
+        let end = start + lit.len();
+        if !self.method.is_some_and(allowed) {
+            return fail(err, end);
+        }
+        self.go(end, Line::AfterProtocol);
+        Ok(())
+    }
+
+    /// llhttp `before_headers_complete` + `after_headers_complete` for a
+    /// request, then `llhttp_should_keep_alive`.
+    fn headers_complete(&mut self, buf: &[u8], end: usize) -> Result<RequestHead, ParseError> {
+        let (f, content_length) = match &self.section {
+            Some(s) => (s.flags, s.content_length),
+            None => (0, 0),
+        };
+        let connect = self.method.is_some_and(Method::is_connect);
+        let upgrade = (f & flags::UPGRADE != 0 && f & flags::CONNECTION_UPGRADE != 0) || connect;
+        let chunked = f & flags::CHUNKED != 0;
+        let has_body = chunked || content_length > 0;
+        let body = if upgrade && (connect || !has_body) {
+            BodyKind::Empty
+        } else if chunked {
+            BodyKind::Chunked
+        } else if f & flags::TRANSFER_ENCODING != 0 {
+            // RFC 9112 §6.3 item 4: a request whose final coding is not
+            // chunked has no determinable length. (With the lenient flags
+            // llhttp would read it to EOF; that is not supported.)
+            return fail(ErrorKind::InvalidTransferEncoding, end);
+        } else if f & flags::CONTENT_LENGTH != 0 && content_length > 0 {
+            BodyKind::Length(content_length)
+        } else {
+            BodyKind::Empty
+        };
+        let keep_alive = if self.major > 0 && self.minor > 0 {
+            f & flags::CONNECTION_CLOSE == 0
+        } else {
+            f & flags::CONNECTION_KEEP_ALIVE != 0
+        };
+        let mut headers = std::mem::take(&mut self.headers);
+        for h in headers.iter_mut() {
+            h.1 = trim_trailing_ows(buf, h.1.clone());
+        }
+        Ok(RequestHead {
+            head_len: end,
+            method: self.method_range.clone(),
+            target: self.target.clone(),
+            version_major: self.major,
+            version_minor: self.minor,
+            headers,
+            body,
+            keep_alive,
+            upgrade,
+        })
+    }
+}
+
+/// Parses one request head from the start of `buf`.
+///
+/// `Ok(None)`: need more bytes (and `buf` is still under the size limits).
+/// `Ok(Some(head))`: a complete head of `head.head_len` bytes.
+/// `Err(e)`: malformed; `e.code()` is llhttp's code, `e.bytes_parsed` its
+/// error position.
+///
+/// Stateless: each call starts over. A connection that may receive a head in
+/// many small reads should keep a [`HeadParser`] instead, which resumes.
+pub fn parse_request_head(buf: &[u8], opts: &ParseOptions) -> Result<Option<RequestHead>, ParseError> {
+    HeadParser::new(opts).parse(buf)
+}
