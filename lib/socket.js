@@ -242,7 +242,9 @@ class Socket extends net.Socket {
     this[kPendingWriteCb] = null;
     cb(err);
     if (pending) pending(err || errnoError(-32, 'write'));
-    process.nextTick(emitCloseNT, this, !!err);
+    // Core emits 'close' from the handle's close callback, a loop turn
+    // later, so pending nextTicks (a request's 'end') come first.
+    setImmediate(emitCloseNT, this, !!err);
     if (this._server) {
       this._server._connections--;
       if (this._server._emitCloseIfDrained) this._server._emitCloseIfDrained();

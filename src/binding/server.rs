@@ -156,7 +156,7 @@ impl NativeServer {
 fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
     use crate::server::events::*;
     let conn = event.conn();
-    let consumed = event.body_len();
+    let consumed = event.inflight_cost();
     if consumed > 0 {
         if let Some(c) = registry::get(conn) {
             c.consumed(consumed);

@@ -49,6 +49,19 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// Queue a batch (emptying `batch`), ringing at most once.
+    pub fn push_all(&self, batch: &mut Vec<E>) {
+        let was_empty = {
+            let mut events = lock(&self.events);
+            let was_empty = events.is_empty();
+            events.append(batch);
+            was_empty
+        };
+        if was_empty {
+            self.doorbell.ring();
+        }
+    }
+
     /// Take every queued event (called on the JS thread).
     pub fn drain(&self) -> Vec<E> {
         let batch = std::mem::take(&mut *lock(&self.events));

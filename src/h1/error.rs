@@ -78,7 +78,6 @@ pub enum ErrorKind {
     // HPE_INVALID_TRANSFER_ENCODING
     InvalidTransferEncoding,
     TransferEncodingWithContentLength,
-    EmptyTransferEncoding,
     InvalidTransferEncodingValue,
     // HPE_INVALID_CHUNK_SIZE
     InvalidChunkSize,
@@ -137,7 +136,6 @@ impl ErrorKind {
             UnexpectedContentLength => "HPE_UNEXPECTED_CONTENT_LENGTH",
             InvalidTransferEncoding
             | TransferEncodingWithContentLength
-            | EmptyTransferEncoding
             | InvalidTransferEncodingValue => "HPE_INVALID_TRANSFER_ENCODING",
             InvalidChunkSize | ChunkSizeOverflow => "HPE_INVALID_CHUNK_SIZE",
             ClosedConnection => "HPE_CLOSED_CONNECTION",
@@ -205,7 +203,6 @@ impl ErrorKind {
             TransferEncodingWithContentLength => {
                 "Transfer-Encoding can't be present with Content-Length"
             }
-            EmptyTransferEncoding => "Empty Transfer-Encoding",
             InvalidTransferEncodingValue => "Invalid `Transfer-Encoding` header value",
             InvalidChunkSize => "Invalid character in chunk size",
             ChunkSizeOverflow => "Chunk size overflow",

@@ -109,7 +109,7 @@ enum State {
     HeadersAlmostDone,
 }
 
-const CHUNKED: &[u8] = b"chunked";
+const CHUNKED_TOKEN: &[u8] = b"chunked";
 
 /// Where [`HeaderSection::run`] stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,10 +301,9 @@ impl HeaderSection {
                 b' ' | b'\t' if l.headers => self.go(p + 1, State::ValueDiscardWs),
                 b' ' | b'\t' => return fail(ErrorKind::InvalidHeaderValueChar, p + 1),
                 _ => match self.header_state {
+                    // llhttp 9.3 refuses an empty `Content-Length` only; an
+                    // empty `Transfer-Encoding` is an ordinary empty value.
                     HeaderState::ContentLength => return fail(ErrorKind::EmptyContentLength, p),
-                    HeaderState::TransferEncoding => {
-                        return fail(ErrorKind::EmptyTransferEncoding, p)
-                    }
                     _ => {
                         // An empty value: llhttp emits an empty span here.
                         self.set_header_flags();
@@ -350,11 +349,11 @@ impl HeaderSection {
                 _ => self.pos = p + 1,
             },
             State::TeChunked { matched } => {
-                let want = CHUNKED.get(usize::from(matched)).copied();
+                let want = CHUNKED_TOKEN.get(usize::from(matched)).copied();
                 if want == Some(b.to_ascii_lowercase()) {
                     let matched = matched + 1;
                     self.pos = p + 1;
-                    self.state = if usize::from(matched) == CHUNKED.len() {
+                    self.state = if usize::from(matched) == CHUNKED_TOKEN.len() {
                         State::TeChunkedLast
                     } else {
                         State::TeChunked { matched }
@@ -405,8 +404,9 @@ impl HeaderSection {
                 }
                 _ => self.state = State::ContentLengthWs,
             },
+            // Only SP may follow the digits: llhttp 9.3 rejects HTAB here.
             State::ContentLengthWs => match b {
-                b' ' | b'\t' => self.pos = p + 1,
+                b' ' => self.pos = p + 1,
                 b'\r' | b'\n' => {
                     self.flags |= CONTENT_LENGTH;
                     self.state = State::ValueOtherwise;
@@ -422,7 +422,8 @@ impl HeaderSection {
                     self.set_header_flags();
                     self.go(p + 1, State::Connection { token: None, matched: 0 });
                 }
-                b' ' | b'\t' => self.pos = p + 1,
+                // Only SP: `close\t` is not the `close` token in llhttp 9.3.
+                b' ' => self.pos = p + 1,
                 b'\r' | b'\n' => self.state = State::ValueOtherwise,
                 _ => {
                     self.header_state = HeaderState::General;
@@ -624,6 +625,23 @@ pub(crate) fn trim_trailing_ows(buf: &[u8], mut r: Range<usize>) -> Range<usize>
     r
 }
 
+/// The value Node reports for a header value range (only differs from the
+/// range itself in insecure mode, for an obs-folded value): llhttp delivers
+/// each line of the value as its own span and Node joins them, so the line
+/// breaks disappear (a lenient value holds no other CR or LF), the
+/// continuation's leading blanks stay, and trailing OWS of the joined value
+/// is trimmed.
+pub fn unfold_value(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !raw.iter().any(|&b| b == b'\r' || b == b'\n') {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let mut v: Vec<u8> = raw.iter().copied().filter(|&b| b != b'\r' && b != b'\n').collect();
+    while matches!(v.last(), Some(b' ' | b'\t')) {
+        v.pop();
+    }
+    std::borrow::Cow::Owned(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -682,6 +700,13 @@ mod tests {
         let buf = b"v \t ";
         assert_eq!(trim_trailing_ows(buf, 0..4), 0..1);
         assert_eq!(trim_trailing_ows(buf, 1..4), 1..1);
+    }
+
+    #[test]
+    fn unfolding_drops_line_breaks_and_keeps_continuation_blanks() {
+        assert_eq!(&*unfold_value(b"a\r\n b"), b"a b");
+        assert_eq!(&*unfold_value(b"a \r\n\t"), b"a");
+        assert!(matches!(unfold_value(b"plain"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

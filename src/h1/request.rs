@@ -67,8 +67,7 @@ pub struct RequestHead {
     pub version_minor: u8,
     /// `(name, value)` in order received; names as sent, values without
     /// leading/trailing OWS. In insecure mode only, a value continued by
-    /// obs-fold spans the fold: Node's value is the range with its CR and LF
-    /// bytes removed.
+    /// obs-fold spans the fold: Node's value is `unfold_value(&buf[range])`.
     pub headers: Vec<(Range<usize>, Range<usize>)>,
     /// Framing as llhttp decides it without a `'upgrade'` listener. When the
     /// server does emit `'upgrade'` for this request, core skips the body
@@ -101,6 +100,8 @@ enum Line {
     UrlQuery,
     UrlFragment,
     UrlCr,
+    ToHttp,
+    ToHttp09,
     HttpStart,
     Protocol { start: usize },
     AfterProtocol,
@@ -133,6 +134,7 @@ pub struct HeadParser {
     minor: u8,
     section: Option<HeaderSection>,
     headers: Vec<HeaderRange>,
+    rejected: Option<RequestHead>,
 }
 
 fn fail<T>(kind: ErrorKind, at: usize) -> Result<T, ParseError> {
@@ -155,6 +157,7 @@ impl HeadParser {
             minor: 0,
             section: None,
             headers: Vec::new(),
+            rejected: None,
         }
     }
 
@@ -164,9 +167,24 @@ impl HeadParser {
     pub fn parse(&mut self, buf: &[u8]) -> Result<Option<RequestHead>, ParseError> {
         let r = self.run(buf);
         if !matches!(r, Ok(None)) {
+            let rejected = self.rejected.take();
             *self = HeadParser::new(&self.opts);
+            self.rejected = rejected;
         }
         r
+    }
+
+    /// The head of a request that [`parse`](Self::parse) just rejected with
+    /// "Request has invalid `Transfer-Encoding`".
+    ///
+    /// llhttp raises that error only after `on_headers_complete`, so core
+    /// first emits `'request'` for this head and then `'clientError'` (its
+    /// 400 goes out unless the handler already sent headers). `parse` returns
+    /// the error, so a caller that ignores this method can never read such a
+    /// body with the wrong framing; one that wants core's event sequence
+    /// takes the head here (its `body` is `Empty`: no body is read).
+    pub fn take_rejected_head(&mut self) -> Option<RequestHead> {
+        self.rejected.take()
     }
 
     fn run(&mut self, buf: &[u8]) -> Result<Option<RequestHead>, ParseError> {
@@ -314,9 +332,16 @@ impl HeadParser {
             // llhttp `skip_lf_to_http09`: the target ended with CR, so this
             // is an HTTP/0.9 request line and must end with CRLF.
             Line::UrlCr => match b {
-                b'\n' => self.to_http09(p + 1),
+                b'\n' => self.go(p + 1, Line::ToHttp09),
                 _ => return fail(ErrorKind::UrlExpectedCrlf, p),
             },
+            // llhttp's `url_to_http` / `url_to_http_09` adaptor nodes are URL
+            // nodes too, so in strict builds they still refuse HTAB and FF.
+            Line::ToHttp | Line::ToHttp09 if matches!(b, b'\t' | 0x0c) => {
+                return fail(ErrorKind::InvalidUrl, p + 1)
+            }
+            Line::ToHttp => self.line = Line::HttpStart,
+            Line::ToHttp09 => self.to_http09(p),
             Line::HttpStart => match b {
                 b' ' => self.pos = p + 1,
                 _ => self.line = Line::Protocol { start: p },
@@ -390,9 +415,9 @@ impl HeadParser {
                     return fail(ErrorKind::HeaderOverflow, p);
                 }
                 match b {
-                    b' ' => self.go(p + 1, Line::HttpStart),
+                    b' ' => self.go(p + 1, Line::ToHttp),
                     b'\r' => self.go(p + 1, Line::UrlCr),
-                    _ => self.to_http09(p + 1),
+                    _ => self.go(p + 1, Line::ToHttp09),
                 }
                 Ok(())
             }
@@ -458,15 +483,17 @@ impl HeadParser {
         let upgrade = (f & flags::UPGRADE != 0 && f & flags::CONNECTION_UPGRADE != 0) || connect;
         let chunked = f & flags::CHUNKED != 0;
         let has_body = chunked || content_length > 0;
+        // RFC 9112 §6.3 item 4: a request whose final coding is not chunked
+        // has no determinable length. (With the lenient flags llhttp would
+        // read it to EOF; that is not supported.)
+        let mut bad_framing = false;
         let body = if upgrade && (connect || !has_body) {
             BodyKind::Empty
         } else if chunked {
             BodyKind::Chunked
         } else if f & flags::TRANSFER_ENCODING != 0 {
-            // RFC 9112 §6.3 item 4: a request whose final coding is not
-            // chunked has no determinable length. (With the lenient flags
-            // llhttp would read it to EOF; that is not supported.)
-            return fail(ErrorKind::InvalidTransferEncoding, end);
+            bad_framing = true;
+            BodyKind::Empty
         } else if f & flags::CONTENT_LENGTH != 0 && content_length > 0 {
             BodyKind::Length(content_length)
         } else {
@@ -481,7 +508,7 @@ impl HeadParser {
         for h in headers.iter_mut() {
             h.1 = trim_trailing_ows(buf, h.1.clone());
         }
-        Ok(RequestHead {
+        let head = RequestHead {
             head_len: end,
             method: self.method_range.clone(),
             target: self.target.clone(),
@@ -491,7 +518,12 @@ impl HeadParser {
             body,
             keep_alive,
             upgrade,
-        })
+        };
+        if bad_framing {
+            self.rejected = Some(head);
+            return fail(ErrorKind::InvalidTransferEncoding, end);
+        }
+        Ok(head)
     }
 }
 

@@ -184,10 +184,6 @@ impl Conn {
         self.wake.notify_one();
     }
 
-    fn emit(&self, event: ServerEvent) {
-        self.inflight.fetch_add(event.body_len(), Ordering::AcqRel);
-        self.server.events.push(event);
-    }
 }
 
 /// What the reader expects next.
@@ -263,6 +259,7 @@ pub async fn serve(conn: Arc<Conn>) {
             insecure: opts.insecure_parser,
         },
         conn: &conn,
+        outbox: Vec::with_capacity(8),
         buf: BytesMut::with_capacity(READ_CHUNK),
         reading: Reading::Head { started: None },
         read_eof: false,
@@ -278,6 +275,10 @@ pub async fn serve(conn: Arc<Conn>) {
 
 struct Task<'a> {
     conn: &'a Arc<Conn>,
+    /// Events of one wake-up, queued together: one lock and at most one
+    /// doorbell, and JS sees a request's head, body and error in one batch,
+    /// as core's parser reports them from one `execute()`.
+    outbox: Vec<ServerEvent>,
     parse: ParseOptions,
     buf: BytesMut,
     reading: Reading,
@@ -294,7 +295,26 @@ fn os_error(e: &io::Error) -> i32 {
 }
 
 impl Task<'_> {
+    fn emit(&mut self, event: ServerEvent) {
+        self.conn
+            .inflight
+            .fetch_add(event.inflight_cost(), Ordering::AcqRel);
+        self.outbox.push(event);
+    }
+
+    fn send_events(&mut self) {
+        if !self.outbox.is_empty() {
+            self.conn.server.events.push_all(&mut self.outbox);
+        }
+    }
+
     async fn run(&mut self) -> TaskResult {
+        let result = self.run_loop().await;
+        self.send_events();
+        result
+    }
+
+    async fn run_loop(&mut self) -> TaskResult {
         loop {
             let notified = self.conn.wake.notified();
             tokio::pin!(notified);
@@ -339,6 +359,7 @@ impl Task<'_> {
                 && self.reading_wants_bytes()
                 && self.conn.inflight.load(Ordering::Acquire) < INFLIGHT_LIMIT;
             let deadline = self.next_deadline(idle);
+            self.send_events();
 
             tokio::select! {
                 biased;
@@ -400,7 +421,7 @@ impl Task<'_> {
             if st.out.is_empty() {
                 if std::mem::take(&mut st.drain_wanted) {
                     drop(st);
-                    self.conn.emit(ServerEvent::Drain { conn: self.conn.id });
+                    self.emit(ServerEvent::Drain { conn: self.conn.id });
                 }
                 return Ok(());
             }
@@ -458,7 +479,7 @@ impl Task<'_> {
                         false
                     } else {
                         let data = self.buf.split().freeze();
-                        self.conn.emit(ServerEvent::Data { conn: self.conn.id, data });
+                        self.emit(ServerEvent::Data { conn: self.conn.id, data });
                         true
                     }
                 }
@@ -532,7 +553,7 @@ impl Task<'_> {
             flags |= REQ_HAS_BODY;
         }
         self.buf.advance(head.head_len);
-        self.conn.emit(ServerEvent::Request {
+        self.emit(ServerEvent::Request {
             conn: self.conn.id,
             head: text,
             flags,
@@ -569,9 +590,9 @@ impl Task<'_> {
                 let data = self.buf.split_to(take).freeze();
                 *remaining -= take as u64;
                 let done = *remaining == 0;
-                self.conn.emit(ServerEvent::Body { conn, data });
+                self.emit(ServerEvent::Body { conn, data });
                 if done {
-                    self.conn.emit(ServerEvent::BodyEnd { conn, trailers: None });
+                    self.emit(ServerEvent::BodyEnd { conn, trailers: None });
                     self.reading = after_message(keep_alive);
                 } else {
                     self.reading = Reading::Body { body, started, keep_alive };
@@ -584,13 +605,13 @@ impl Task<'_> {
                     false
                 }
                 Ok(Some(ChunkedEvent::Data(data))) => {
-                    self.conn.emit(ServerEvent::Body { conn, data });
+                    self.emit(ServerEvent::Body { conn, data });
                     self.reading = Reading::Body { body, started, keep_alive };
                     true
                 }
                 Ok(Some(ChunkedEvent::End { trailers })) => {
                     let trailers = (!trailers.is_empty()).then(|| join_pairs(&trailers));
-                    self.conn.emit(ServerEvent::BodyEnd { conn, trailers });
+                    self.emit(ServerEvent::BodyEnd { conn, trailers });
                     self.reading = after_message(keep_alive);
                     true
                 }
@@ -619,7 +640,7 @@ impl Task<'_> {
 
     fn fail(&mut self, code: &'static str, reason: &'static str, bytes_parsed: usize) {
         let raw = self.buf.split().freeze();
-        self.conn.emit(ServerEvent::ParseError {
+        self.emit(ServerEvent::ParseError {
             conn: self.conn.id,
             code,
             reason,
@@ -642,7 +663,7 @@ impl Task<'_> {
         if mid_message {
             self.fail("HPE_INVALID_EOF_STATE", "Invalid EOF state", 0);
         } else {
-            self.conn.emit(ServerEvent::End { conn: self.conn.id });
+            self.emit(ServerEvent::End { conn: self.conn.id });
         }
     }
 
@@ -683,13 +704,13 @@ impl Task<'_> {
         };
         if expired {
             self.reading = Reading::Failed;
-            self.conn.emit(ServerEvent::RequestTimeout { conn: self.conn.id });
+            self.emit(ServerEvent::RequestTimeout { conn: self.conn.id });
             return;
         }
         if let Some(t) = idle {
             if !self.timeout_fired && now >= self.last_activity + t {
                 self.timeout_fired = true;
-                self.conn.emit(ServerEvent::Timeout { conn: self.conn.id });
+                self.emit(ServerEvent::Timeout { conn: self.conn.id });
             }
         }
     }

@@ -21,6 +21,9 @@ pub const REQ_UPGRADE: u32 = 1 << 9;
 /// Body events follow; without it the request is complete at its head.
 pub const REQ_HAS_BODY: u32 = 1 << 10;
 
+/// In-flight cost of one request beyond its head bytes (see `inflight_cost`).
+pub const REQUEST_OVERHEAD: usize = 2048;
+
 #[derive(Debug)]
 pub enum ServerEvent {
     /// A connection was accepted.
@@ -52,10 +55,14 @@ pub enum ServerEvent {
 }
 
 impl ServerEvent {
-    /// Body bytes carried, counted against the connection's in-flight budget.
-    pub fn body_len(&self) -> usize {
+    /// What this event counts against the connection's in-flight budget:
+    /// body bytes, and for a request head its size plus a fixed cost for the
+    /// objects JS builds for it, so a pipelining peer cannot make the task
+    /// parse far ahead of what JS has seen.
+    pub fn inflight_cost(&self) -> usize {
         match self {
             ServerEvent::Body { data, .. } | ServerEvent::Data { data, .. } => data.len(),
+            ServerEvent::Request { head, .. } => head.len() + REQUEST_OVERHEAD,
             _ => 0,
         }
     }

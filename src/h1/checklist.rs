@@ -1,0 +1,1 @@
+//! Checklist tests (filled from the oracle).
