@@ -317,7 +317,6 @@ function Server(options, requestListener) {
       keepAlive: options.keepAlive,
       keepAliveInitialDelay: options.keepAliveInitialDelay,
       highWaterMark: options.highWaterMark });
-  this.highWaterMark = options.highWaterMark;
 
   if (requestListener) {
     this.on('request', requestListener);
@@ -387,6 +386,9 @@ class ListenHandle {
   constructor(server, result) {
     this.server = server;
     this.result = result;
+    // A Unix socket has no address: net.Server.address() then returns the
+    // path, as it does for core's Pipe handle.
+    if (result.family === '') this.getsockname = undefined;
   }
 
   getsockname(out) {
@@ -606,12 +608,18 @@ function handleEvent(server, kind, ev, at) {
       socket._rhttpOnDrain();
       break;
     case EV_END:
-      socket.push(null);
+      // In core the FIN is a read callback of its own, after the ticks
+      // queued by the data before it.
+      setImmediate(pushEof, socket);
       break;
     case EV_DATA:
       socket._rhttpPushRaw(ev[at + 2]);
       break;
   }
+}
+
+function pushEof(socket) {
+  if (!socket.destroyed) socket.push(null);
 }
 
 function onConnection(server, id) {

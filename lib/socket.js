@@ -28,7 +28,7 @@ class ConnHandle {
 
   getpeername(out) {
     const a = addresses(this);
-    if (!a) return -107; // ENOTCONN
+    if (!a || a[1] === '') return -107; // ENOTCONN; Unix sockets have no peer address
     out.address = a[0];
     out.family = a[1];
     out.port = +a[2];
@@ -37,7 +37,7 @@ class ConnHandle {
 
   getsockname(out) {
     const a = addresses(this);
-    if (!a) return -107;
+    if (!a || a[4] === '') return -107;
     out.address = a[3];
     out.family = a[4];
     out.port = +a[5];

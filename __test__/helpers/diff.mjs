@@ -22,8 +22,12 @@ const net = require('node:net');
 const childProcess = require('node:child_process');
 
 export const nodeHttp = require('node:http');
-export const rhttp = require('../../index.js');
-export const RHTTP_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../index.js');
+// DIFF_SELF_CHECK=1 runs every scenario against node:http twice: a test that
+// fails then is flaky or broken, not a finding about rhttp.
+const SELF_CHECK = Boolean(process.env.DIFF_SELF_CHECK);
+export const rhttp = SELF_CHECK ? nodeHttp : require('../../index.js');
+export const RHTTP_PATH = SELF_CHECK ? 'node:http'
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../index.js');
 export const IMPLS = { node: nodeHttp, rhttp };
 
 export const HOST = '127.0.0.1';
@@ -115,7 +119,13 @@ export class RawClient {
   get raw() { return Buffer.concat(this.chunks); }
 
   /** Received bytes as latin1 text with Date values normalised. */
-  get text() { return normalize(this.raw.toString('latin1')); }
+  get text() {
+    if (this._textFor !== this.chunks.length) {
+      this._text = normalize(this.raw.toString('latin1'));
+      this._textFor = this.chunks.length;
+    }
+    return this._text;
+  }
 
   write(data) {
     if (!this.socket.destroyed) this.socket.write(data);
@@ -158,7 +168,13 @@ export class RawClient {
 
   /** Resolves true on close, false if still open after `ms`. */
   waitClose(ms = 2000) {
-    return this.waitFor(() => this.closed, ms);
+    return new Promise((resolve) => {
+      if (this.closed) { resolve(true); return; }
+      let timer;
+      const w = { pred: () => this.closed, resolve: () => { clearTimeout(timer); resolve(true); } };
+      this._waiters.add(w);
+      timer = setTimeout(() => { this._waiters.delete(w); resolve(this.closed); }, ms);
+    });
   }
 
   /** A plain snapshot for comparison. */
@@ -168,7 +184,59 @@ export class RawClient {
 }
 
 function countResponses(text) {
-  return (text.match(/(^|\n)HTTP\/1\.[01] [2-5]\d\d /g) || []).length;
+  return parseResponses(text).filter((r) => r.complete && r.status >= 200).length;
+}
+
+/** Splits raw response text into messages: `{ status, head, body, complete }`.
+ * Bodies are framed by Content-Length or chunked encoding; anything else
+ * (HEAD responses excepted, which the parser cannot know about) runs to the
+ * end of the data and is complete only once the connection closed. */
+export function parseResponses(text, closed = false) {
+  const out = [];
+  let pos = 0;
+  while (pos < text.length) {
+    const headEnd = text.indexOf('\r\n\r\n', pos);
+    if (headEnd < 0) { out.push({ status: null, head: text.slice(pos), body: '', complete: false }); break; }
+    const head = text.slice(pos, headEnd);
+    const status = Number((/^HTTP\/\d\.\d (\d{3})/.exec(head) || [])[1]);
+    let p = headEnd + 4;
+    const cl = /\r\ncontent-length: *(\d+)/i.exec(head);
+    const chunked = /\r\ntransfer-encoding: *[^\r]*chunked/i.test(head);
+    if (status < 200 || status === 204 || status === 304) {
+      out.push({ status, head, body: '', complete: true });
+    } else if (chunked) {
+      let body = '';
+      let complete = false;
+      for (;;) {
+        const lineEnd = text.indexOf('\r\n', p);
+        if (lineEnd < 0) break;
+        const size = parseInt(text.slice(p, lineEnd), 16);
+        if (Number.isNaN(size)) break;
+        if (size === 0) {
+          const trailerEnd = text.indexOf('\r\n\r\n', lineEnd);
+          const direct = text.startsWith('\r\n', lineEnd + 2);
+          if (direct) { p = lineEnd + 4; complete = true; } else if (trailerEnd >= 0) { p = trailerEnd + 4; complete = true; }
+          break;
+        }
+        if (text.length < lineEnd + 2 + size + 2) break;
+        body += text.slice(lineEnd + 2, lineEnd + 2 + size);
+        p = lineEnd + 2 + size + 2;
+      }
+      out.push({ status, head, body, complete });
+      if (!complete) break;
+    } else if (cl) {
+      const n = Number(cl[1]);
+      const body = text.slice(p, p + n);
+      out.push({ status, head, body, complete: body.length === n });
+      p += n;
+      if (body.length < n) break;
+    } else {
+      out.push({ status, head, body: text.slice(p), complete: closed });
+      break;
+    }
+    pos = p;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -217,8 +285,9 @@ class Context {
   }
 
   /** Sends `bytes`, collects everything received.
-   * until: 'close' | ms | n (responses, as { responses: n }) | predicate. */
-  async raw(target, bytes, { until = 'close', ms = 2000, end = false } = {}) {
+   * until: 'close' | ms | { responses: n } | string | RegExp | predicate;
+   * settle: ms to keep collecting after that. */
+  async raw(target, bytes, { until = 'close', ms = 2000, end = false, settle = 0 } = {}) {
     const c = this.connect(target);
     await withTimeout(c.connected, ms, 'connect');
     for (const chunk of [].concat(bytes)) {
@@ -230,6 +299,7 @@ class Context {
     else if (typeof until === 'number') await delay(until);
     else if (typeof until === 'function' || typeof until === 'string' || until instanceof RegExp) await c.waitFor(until, ms);
     else if (until && typeof until.responses === 'number') await c.waitResponses(until.responses, ms);
+    if (settle) await delay(settle);
     const snap = c.snapshot();
     c.destroy();
     return snap;
@@ -325,6 +395,7 @@ export async function both(scenario, opts) {
  * A scenario that throws on node is a broken test, so that fails too. */
 export async function same(t, scenario, opts) {
   const { node, rhttp: r } = await both(scenario, opts);
+  if (process.env.DIFF_DEBUG) t.log(require('node:util').inspect(node, { depth: null }));
   t.is(node.threw, undefined, `scenario threw on node:http: ${JSON.stringify(node.threw)}`);
   t.deepEqual(r, node);
   return node;

@@ -3,9 +3,9 @@ const os = require('node:os')
 const { spawnSync } = require('node:child_process')
 const { ROOT } = require('./impl')
 
-function sh(cmd, args) {
+function sh(cmd, args, anyStatus = false) {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: 5000 })
-  return r.status === 0 ? r.stdout.trim() : null
+  return r.status === 0 || (anyStatus && r.stdout) ? r.stdout.trim() : null
 }
 
 function machineInfo() {
@@ -19,7 +19,7 @@ function machineInfo() {
     totalMemMB: Math.round(os.totalmem() / 2 ** 20),
     kernel: os.release(),
     node: process.version,
-    wrk: (sh('wrk', ['-v']) || '').split('\n')[0] || null,
+    wrk: (sh('wrk', ['-v'], true) || '').split('\n')[0] || null, // wrk -v exits 1
     gitCommit: commit,
     gitDirty: dirty === null ? null : dirty.length > 0,
     rhttpVersion,

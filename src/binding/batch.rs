@@ -29,6 +29,8 @@ pub struct ArrayBuilder {
 }
 
 impl ArrayBuilder {
+    /// `env` must be the env of the N-API call in progress (the JS thread).
+    #[allow(clippy::not_unsafe_ptr_arg_deref)]
     pub fn new(env: sys::napi_env, capacity: usize) -> Result<Self> {
         let mut array = std::ptr::null_mut();
         // SAFETY: called on the JS thread with the env of the current call.
@@ -60,7 +62,12 @@ impl ArrayBuilder {
     pub fn push_latin1(&mut self, bytes: &[u8]) -> Result<()> {
         let mut value = std::ptr::null_mut();
         check_status!(unsafe {
-            sys::napi_create_string_latin1(self.env, bytes.as_ptr().cast(), bytes.len() as isize, &mut value)
+            sys::napi_create_string_latin1(
+                self.env,
+                bytes.as_ptr().cast(),
+                bytes.len() as isize,
+                &mut value,
+            )
         })?;
         self.push(value)
     }
@@ -69,7 +76,13 @@ impl ArrayBuilder {
         let mut value = std::ptr::null_mut();
         let mut data = std::ptr::null_mut();
         check_status!(unsafe {
-            sys::napi_create_buffer_copy(self.env, bytes.len(), bytes.as_ptr().cast(), &mut data, &mut value)
+            sys::napi_create_buffer_copy(
+                self.env,
+                bytes.len(),
+                bytes.as_ptr().cast(),
+                &mut data,
+                &mut value,
+            )
         })?;
         self.push(value)
     }

@@ -56,7 +56,10 @@ fn millis(v: Option<f64>, default: Option<Duration>) -> Option<Duration> {
 #[napi]
 impl NativeServer {
     #[napi(constructor, catch_unwind)]
-    pub fn new(on_events: Function<'_, (), Unknown<'static>>, options: NativeServerOptions) -> Result<Self> {
+    pub fn new(
+        on_events: Function<'_, (), Unknown<'static>>,
+        options: NativeServerOptions,
+    ) -> Result<Self> {
         let defaults = ServerOptions::default();
         let options = ServerOptions {
             max_header_size: options
@@ -74,7 +77,10 @@ impl NativeServer {
             },
         };
         let doorbell = Arc::new(doorbell_fn(on_events)?);
-        let shared = Arc::new(ServerShared::new(options, Box::new(TsfnDoorbell(doorbell.clone()))));
+        let shared = Arc::new(ServerShared::new(
+            options,
+            Box::new(TsfnDoorbell(doorbell.clone())),
+        ));
         Ok(NativeServer {
             shared,
             doorbell,
@@ -83,7 +89,14 @@ impl NativeServer {
     }
 
     #[napi(catch_unwind)]
-    pub fn listen_tcp(&mut self, host: String, port: u32, backlog: Option<u32>, ipv6_only: bool, reuse_port: bool) -> ListenResult {
+    pub fn listen_tcp(
+        &mut self,
+        host: String,
+        port: u32,
+        backlog: Option<u32>,
+        ipv6_only: bool,
+        reuse_port: bool,
+    ) -> ListenResult {
         let bound = listener::bind_tcp(&TcpBind {
             host: &host,
             port: port as u16,
@@ -96,7 +109,10 @@ impl NativeServer {
 
     #[napi(catch_unwind)]
     pub fn listen_unix(&mut self, path: String, backlog: Option<u32>) -> ListenResult {
-        self.start(listener::bind_unix(&path, backlog.unwrap_or(DEFAULT_BACKLOG)))
+        self.start(listener::bind_unix(
+            &path,
+            backlog.unwrap_or(DEFAULT_BACKLOG),
+        ))
     }
 
     #[napi(catch_unwind)]
@@ -254,7 +270,9 @@ pub fn conn_write(conn: u32, data: BufferSlice<'_>) -> i32 {
 /// Write a string's latin1 bytes (the encoding core writes heads in).
 #[napi(catch_unwind)]
 pub fn conn_write_latin1(conn: u32, data: JsString<'_>) -> Result<i32> {
-    let Some(c) = registry::get(conn) else { return Ok(-1) };
+    let Some(c) = registry::get(conn) else {
+        return Ok(-1);
+    };
     let latin1 = data.into_latin1()?;
     Ok(status_code(c.write(latin1.as_slice())))
 }
@@ -323,13 +341,21 @@ pub fn conn_set_keep_alive(conn: u32, on: bool, delay_ms: u32) {
 /// the bytes read past the head) or keep parsing HTTP.
 #[napi(catch_unwind)]
 pub fn conn_decide_upgrade(env: Env, conn: u32, raw: bool) -> Result<Option<RawValue>> {
-    let Some(c) = registry::get(conn) else { return Ok(None) };
+    let Some(c) = registry::get(conn) else {
+        return Ok(None);
+    };
     match c.decide_upgrade(raw) {
         Some(head) => {
             let mut value = std::ptr::null_mut();
             let mut data = std::ptr::null_mut();
             napi::check_status!(unsafe {
-                napi::sys::napi_create_buffer_copy(env.raw(), head.len(), head.as_ptr().cast(), &mut data, &mut value)
+                napi::sys::napi_create_buffer_copy(
+                    env.raw(),
+                    head.len(),
+                    head.as_ptr().cast(),
+                    &mut data,
+                    &mut value,
+                )
             })?;
             Ok(Some(RawValue(value)))
         }

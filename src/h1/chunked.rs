@@ -18,7 +18,9 @@ use bytes::{Buf, Bytes, BytesMut};
 
 use super::chars::{hex_value, skip_class, HEADER_CHAR, QDTEXT, TOKEN};
 use super::error::{ErrorKind, ParseError};
-use super::headers::{flags, trim_trailing_ows, unfold_value, HeaderRange, HeaderSection, Progress};
+use super::headers::{
+    flags, trim_trailing_ows, unfold_value, HeaderRange, HeaderSection, Progress,
+};
 use super::limits::{head_buffer_limit, Lenient, MAX_CHUNK_EXTENSIONS_SIZE};
 use super::request::{ParseOptions, RequestHead};
 
@@ -133,7 +135,9 @@ impl ChunkedDecoder {
                 State::Trailers => {
                     buf.advance(p);
                     // Report error offsets relative to `buf` as passed.
-                    return self.trailers(buf).map_err(|e| ParseError::new(e.kind, e.bytes_parsed + p));
+                    return self
+                        .trailers(buf)
+                        .map_err(|e| ParseError::new(e.kind, e.bytes_parsed + p));
                 }
                 State::Data => {
                     let avail = buf.len().saturating_sub(p);
@@ -185,7 +189,11 @@ impl ChunkedDecoder {
     /// llhttp `on_chunk_header`: a size line is complete.
     fn chunk_header(&mut self) {
         self.ext_count = 0;
-        self.state = if self.size == 0 { State::Trailers } else { State::Data };
+        self.state = if self.size == 0 {
+            State::Trailers
+        } else {
+            State::Data
+        };
     }
 
     /// One transition at byte `b`, offset `p`; returns the next offset.
@@ -238,12 +246,22 @@ impl ChunkedDecoder {
                     self.ext_span = Some(next);
                     self.to(State::ExtValue, next)
                 }
-                _ => self.ext_end(p, b, ErrorKind::CrExpectedAfterChunkExtensionName, ErrorKind::StrictChunkExtensionName),
+                _ => self.ext_end(
+                    p,
+                    b,
+                    ErrorKind::CrExpectedAfterChunkExtensionName,
+                    ErrorKind::StrictChunkExtensionName,
+                ),
             },
             State::ExtValue => match b {
                 b'"' => self.to(State::ExtQuoted, next),
                 _ if TOKEN[usize::from(b)] => Ok(skip_class(buf, p, &TOKEN)),
-                _ => self.ext_end(p, b, ErrorKind::CrExpectedAfterChunkExtensionValue, ErrorKind::StrictChunkExtensionValue),
+                _ => self.ext_end(
+                    p,
+                    b,
+                    ErrorKind::CrExpectedAfterChunkExtensionValue,
+                    ErrorKind::StrictChunkExtensionValue,
+                ),
             },
             State::ExtQuoted => match b {
                 _ if QDTEXT[usize::from(b)] => Ok(skip_class(buf, p, &QDTEXT)),
@@ -305,7 +323,13 @@ impl ChunkedDecoder {
 
     /// The byte after an extension name or unquoted value: `;` starts the
     /// next extension, CR (or a lenient bare LF) ends the size line.
-    fn ext_end(&mut self, p: usize, b: u8, bare_lf: ErrorKind, invalid: ErrorKind) -> Result<usize, ParseError> {
+    fn ext_end(
+        &mut self,
+        p: usize,
+        b: u8,
+        bare_lf: ErrorKind,
+        invalid: ErrorKind,
+    ) -> Result<usize, ParseError> {
         match b {
             b';' => {
                 self.end_ext(p, p + 1)?;

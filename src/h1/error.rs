@@ -105,8 +105,12 @@ impl ErrorKind {
             InvalidConstant | InvalidMethodForHttp | InvalidMethodForRtsp | InvalidMethodForIce => {
                 "HPE_INVALID_CONSTANT"
             }
-            InvalidVersion | InvalidMajorVersion | ExpectedDot | InvalidMinorVersion
-            | ExpectedCrlfAfterVersion | ExpectedH2Preface => "HPE_INVALID_VERSION",
+            InvalidVersion
+            | InvalidMajorVersion
+            | ExpectedDot
+            | InvalidMinorVersion
+            | ExpectedCrlfAfterVersion
+            | ExpectedH2Preface => "HPE_INVALID_VERSION",
             StrictCrlfAfterVersion
             | StrictLfAfterCr
             | StrictLfAfterHeaders
@@ -179,7 +183,9 @@ impl ErrorKind {
             StrictChunkExtensionName => "Invalid character in chunk extensions name",
             StrictChunkExtensionValue => "Invalid character in chunk extensions value",
             StrictChunkExtensionQuotedValue => "Invalid character in chunk extensions quoted value",
-            StrictChunkExtensionQuotedPair => "Invalid quoted-pair in chunk extensions quoted value",
+            StrictChunkExtensionQuotedPair => {
+                "Invalid quoted-pair in chunk extensions quoted value"
+            }
             StrictChunkExtensionAfterQuote => "Invalid character in chunk extensions quote value",
             UnexpectedSpace => "Unexpected space after start line",
             InvalidHeaderToken => "Invalid header token",

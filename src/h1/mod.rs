@@ -88,7 +88,10 @@ mod tests {
 
     #[test]
     fn crlf_after_close_is_ignored_like_llhttp_closed_state() {
-        assert_eq!(reject_after_close(b"\r\n\r\n", &ParseOptions::default()), None);
+        assert_eq!(
+            reject_after_close(b"\r\n\r\n", &ParseOptions::default()),
+            None
+        );
         assert_eq!(reject_after_close(b"", &ParseOptions::default()), None);
     }
 
@@ -100,13 +103,19 @@ mod tests {
 
     #[test]
     fn insecure_mode_never_rejects_after_close() {
-        let opts = ParseOptions { insecure: true, ..ParseOptions::default() };
+        let opts = ParseOptions {
+            insecure: true,
+            ..ParseOptions::default()
+        };
         assert_eq!(reject_after_close(b"GET", &opts), None);
     }
 
     #[test]
     fn eof_with_only_empty_lines_pending_is_clean() {
         assert_eq!(check_eof(b"\r\n"), Ok(()));
-        assert_eq!(check_eof(b"G").map_err(|e| e.code()), Err("HPE_INVALID_EOF_STATE"));
+        assert_eq!(
+            check_eof(b"G").map_err(|e| e.code()),
+            Err("HPE_INVALID_EOF_STATE")
+        );
     }
 }

@@ -16,10 +16,12 @@
 
 use std::ops::Range;
 
-use super::chars::{is_alpha, skip_class, SERVER_CHAR, URL_CHAR};
+use super::chars::{is_alpha, skip_class, skip_url_chars, SERVER_CHAR, URL_CHAR};
 use super::error::{ErrorKind, ParseError};
 use super::headers::{flags, trim_trailing_ows, HeaderRange, HeaderSection, Progress};
-use super::limits::{head_buffer_limit, Lenient, DEFAULT_MAX_HEADER_SIZE, INITIAL_HEADERS_CAPACITY};
+use super::limits::{
+    head_buffer_limit, Lenient, DEFAULT_MAX_HEADER_SIZE, INITIAL_HEADERS_CAPACITY,
+};
 use super::method::{match_method, Method, MethodMatch};
 
 /// How to parse: Node's server options that reach the parser.
@@ -262,7 +264,9 @@ impl HeadParser {
                         self.method_range = from..from + len;
                         self.go(from + len, Line::FirstSpace);
                     }
-                    MethodMatch::Invalid { at } => return fail(ErrorKind::InvalidMethod, from + at),
+                    MethodMatch::Invalid { at } => {
+                        return fail(ErrorKind::InvalidMethod, from + at)
+                    }
                     MethodMatch::Incomplete => self.pos = buf.len(),
                 }
             }
@@ -276,7 +280,11 @@ impl HeadParser {
                     self.target_start = p;
                     let connect = self.method.is_some_and(Method::is_connect);
                     // CONNECT takes an authority-form target only.
-                    self.line = if connect { Line::UrlServer { with_at: false } } else { Line::UrlStart };
+                    self.line = if connect {
+                        Line::UrlServer { with_at: false }
+                    } else {
+                        Line::UrlStart
+                    };
                 }
             },
             Line::UrlStart => match b {
@@ -294,7 +302,9 @@ impl HeadParser {
             Line::UrlSchemaDelim { slashes } => match (slashes, b) {
                 (0, b'/') => self.go(p + 1, Line::UrlSchemaDelim { slashes: 1 }),
                 (_, b'/') => self.go(p + 1, Line::UrlServer { with_at: false }),
-                (0, b' ' | b'\r' | b'\n' | b'\t' | 0x0c) => return fail(ErrorKind::InvalidUrl, p + 1),
+                (0, b' ' | b'\r' | b'\n' | b'\t' | 0x0c) => {
+                    return fail(ErrorKind::InvalidUrl, p + 1)
+                }
                 _ => return fail(ErrorKind::InvalidUrlSchema, p),
             },
             Line::UrlServer { with_at } => match b {
@@ -309,7 +319,7 @@ impl HeadParser {
                 _ => self.url_end(p, b, ErrorKind::InvalidUrlServer)?,
             },
             Line::UrlPath => {
-                let q = skip_class(buf, p, &URL_CHAR);
+                let q = skip_url_chars(buf, p);
                 self.pos = q;
                 match buf.get(q) {
                     None => {}
@@ -329,7 +339,7 @@ impl HeadParser {
                 _ if URL_CHAR[usize::from(b)] => self.pos = skip_class(buf, p, &URL_CHAR),
                 _ => self.url_end(p, b, ErrorKind::InvalidUrlFragment)?,
             },
-            // llhttp `skip_lf_to_http09`: the target ended with CR, so this
+            // llhttp `skip_lf_enter_http09`: the target ended with CR, so this
             // is an HTTP/0.9 request line and must end with CRLF.
             Line::UrlCr => match b {
                 b'\n' => self.go(p + 1, Line::ToHttp09),
@@ -341,10 +351,24 @@ impl HeadParser {
                 return fail(ErrorKind::InvalidUrl, p + 1)
             }
             Line::ToHttp => self.line = Line::HttpStart,
-            Line::ToHttp09 => self.to_http09(p),
+            Line::ToHttp09 => self.enter_http09(p),
             Line::HttpStart => match b {
                 b' ' => self.pos = p + 1,
-                _ => self.line = Line::Protocol { start: p },
+                _ => {
+                    // Fast path: `HTTP/1.1` or `HTTP/1.0` and CRLF, which the
+                    // nodes below would accept byte by byte (PRI aside).
+                    let rest = buf.get(p..p + 10).unwrap_or_default();
+                    let http = self
+                        .method
+                        .is_some_and(|m| m.allowed_with_http() && !m.is_pri());
+                    if http && (rest == b"HTTP/1.1\r\n" || rest == b"HTTP/1.0\r\n") {
+                        self.major = 1;
+                        self.minor = u8::from(rest == b"HTTP/1.1\r\n");
+                        self.enter_headers(p + 10);
+                    } else {
+                        self.line = Line::Protocol { start: p };
+                    }
+                }
             },
             Line::Protocol { start } => self.protocol(buf, start)?,
             Line::AfterProtocol => match b {
@@ -365,25 +389,32 @@ impl HeadParser {
             Line::Minor => match b {
                 b'0'..=b'9' => {
                     self.minor = b - b'0';
-                    let known = matches!((self.major, self.minor), (0, 9) | (1, 0) | (1, 1) | (2, 0));
+                    let known =
+                        matches!((self.major, self.minor), (0, 9) | (1, 0) | (1, 1) | (2, 0));
                     if !known && !self.lenient.version {
                         return fail(ErrorKind::InvalidVersion, p + 1);
                     }
                     let pri = self.method.is_some_and(Method::is_pri);
-                    let next = if pri { Line::PriUpgrade { matched: 0 } } else { Line::HttpComplete };
+                    let next = if pri {
+                        Line::PriUpgrade { matched: 0 }
+                    } else {
+                        Line::HttpComplete
+                    };
                     self.go(p + 1, next);
                 }
                 _ => return fail(ErrorKind::InvalidMinorVersion, p),
             },
             Line::HttpComplete => match b {
                 b'\r' => self.go(p + 1, Line::HttpCompleteCrlf),
-                b'\n' if self.lenient.optional_cr_before_lf => self.go(p + 1, Line::HttpCompleteCrlf),
+                b'\n' if self.lenient.optional_cr_before_lf => {
+                    self.go(p + 1, Line::HttpCompleteCrlf)
+                }
                 b'\n' => return fail(ErrorKind::ExpectedCrlfAfterVersion, p + 1),
                 _ => return fail(ErrorKind::ExpectedCrlfAfterVersion, p),
             },
             Line::HttpCompleteCrlf => match b {
-                b'\n' => self.to_headers(p + 1),
-                _ if self.lenient.optional_lf_after_cr => self.to_headers(p),
+                b'\n' => self.enter_headers(p + 1),
+                _ if self.lenient.optional_lf_after_cr => self.enter_headers(p),
                 _ => return fail(ErrorKind::StrictCrlfAfterVersion, p),
             },
             Line::PriUpgrade { matched } => {
@@ -403,8 +434,8 @@ impl HeadParser {
     }
 
     /// A byte no target component takes: a space, CR or LF ends the target
-    /// (llhttp `url_skip_to_http`, `skip_lf_to_http09`,
-    /// `skip_to_http09`); HTAB and FF are "Invalid characters in url";
+    /// (llhttp `url_skip_to_http`, `skip_lf_enter_http09`,
+    /// `skip_enter_http09`); HTAB and FF are "Invalid characters in url";
     /// anything else fails with the component's own error.
     fn url_end(&mut self, p: usize, b: u8, otherwise: ErrorKind) -> Result<(), ParseError> {
         match b {
@@ -426,13 +457,13 @@ impl HeadParser {
         }
     }
 
-    fn to_http09(&mut self, pos: usize) {
+    fn enter_http09(&mut self, pos: usize) {
         self.major = 0;
         self.minor = 9;
-        self.to_headers(pos);
+        self.enter_headers(pos);
     }
 
-    fn to_headers(&mut self, pos: usize) {
+    fn enter_headers(&mut self, pos: usize) {
         self.headers.reserve(INITIAL_HEADERS_CAPACITY);
         let counted = self.target.len();
         self.section = Some(HeaderSection::after_start_line(
@@ -449,9 +480,21 @@ impl HeadParser {
     fn protocol(&mut self, buf: &[u8], start: usize) -> Result<(), ParseError> {
         let rest = buf.get(start..).unwrap_or_default();
         let (lit, allowed, err): (&[u8], fn(Method) -> bool, ErrorKind) = match rest.first() {
-            Some(b'H') => (b"HTTP", Method::allowed_with_http, ErrorKind::InvalidMethodForHttp),
-            Some(b'R') => (b"RTSP", Method::allowed_with_rtsp, ErrorKind::InvalidMethodForRtsp),
-            Some(b'I') => (b"ICE", Method::allowed_with_ice, ErrorKind::InvalidMethodForIce),
+            Some(b'H') => (
+                b"HTTP",
+                Method::allowed_with_http,
+                ErrorKind::InvalidMethodForHttp,
+            ),
+            Some(b'R') => (
+                b"RTSP",
+                Method::allowed_with_rtsp,
+                ErrorKind::InvalidMethodForRtsp,
+            ),
+            Some(b'I') => (
+                b"ICE",
+                Method::allowed_with_ice,
+                ErrorKind::InvalidMethodForIce,
+            ),
             _ => return fail(ErrorKind::InvalidConstant, start),
         };
         for (i, want) in lit.iter().enumerate() {
@@ -536,6 +579,9 @@ impl HeadParser {
 ///
 /// Stateless: each call starts over. A connection that may receive a head in
 /// many small reads should keep a [`HeadParser`] instead, which resumes.
-pub fn parse_request_head(buf: &[u8], opts: &ParseOptions) -> Result<Option<RequestHead>, ParseError> {
+pub fn parse_request_head(
+    buf: &[u8],
+    opts: &ParseOptions,
+) -> Result<Option<RequestHead>, ParseError> {
     HeadParser::new(opts).parse(buf)
 }

@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -72,8 +72,10 @@ pub struct Conn {
     shared: Mutex<Shared>,
     wake: Notify,
     inflight: AtomicUsize,
-    /// Set by JS-thread writes so the idle timer counts them as activity.
-    wrote: AtomicBool,
+    /// When the JS thread last wrote, in ms since `born`, so the idle timer
+    /// counts those writes as activity without waking the task.
+    last_write_ms: AtomicU64,
+    born: Instant,
     pub bytes_read: AtomicU64,
     pub bytes_written: AtomicU64,
 }
@@ -87,7 +89,8 @@ impl Conn {
             shared: Mutex::new(Shared::default()),
             wake: Notify::new(),
             inflight: AtomicUsize::new(0),
-            wrote: AtomicBool::new(false),
+            last_write_ms: AtomicU64::new(0),
+            born: Instant::now(),
             bytes_read: AtomicU64::new(0),
             bytes_written: AtomicU64::new(0),
         })
@@ -100,7 +103,8 @@ impl Conn {
         if st.closed || st.destroy_requested || st.end_requested {
             return WriteStatus::Closed;
         }
-        self.wrote.store(true, Ordering::Relaxed);
+        self.last_write_ms
+            .store(self.born.elapsed().as_millis() as u64, Ordering::Relaxed);
         let mut rest = data;
         if st.out.is_empty() {
             match self.stream.try_write(data) {
@@ -183,7 +187,6 @@ impl Conn {
         f(&mut lock(&self.shared));
         self.wake.notify_one();
     }
-
 }
 
 /// What the reader expects next.
@@ -196,9 +199,7 @@ enum Reading {
         keep_alive: bool,
     },
     /// An upgrade head went to JS; nothing is parsed until it decides.
-    AwaitUpgrade {
-        after: Box<Reading>,
-    },
+    AwaitUpgrade { after: Box<Reading> },
     /// Upgraded: bytes pass through untouched.
     Raw,
     /// The last message said `Connection: close`; more bytes are an error.
@@ -224,10 +225,7 @@ impl Drop for CloseGuard {
     fn drop(&mut self) {
         lock(&self.conn.shared).closed = true;
         registry::remove(self.conn.id);
-        self.conn
-            .server
-            .connections
-            .fetch_sub(1, Ordering::Relaxed);
+        self.conn.server.connections.fetch_sub(1, Ordering::Relaxed);
         self.conn.server.events.push(ServerEvent::Close {
             conn: self.conn.id,
             errno: self.errno,
@@ -247,7 +245,9 @@ pub async fn serve(conn: Arc<Conn>) {
     if let Some(delay) = opts.keep_alive {
         let _ = conn.stream.set_keep_alive(true, delay);
     }
-    conn.server.events.push(ServerEvent::Connection { conn: conn.id });
+    conn.server
+        .events
+        .push(ServerEvent::Connection { conn: conn.id });
     let mut guard = CloseGuard {
         conn: conn.clone(),
         errno: 0,
@@ -393,9 +393,7 @@ impl Task<'_> {
                 Ok(())
             }
             Ok(n) => {
-                self.conn
-                    .bytes_read
-                    .fetch_add(n as u64, Ordering::Relaxed);
+                self.conn.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
                 self.touch();
                 if let Reading::Head { started: None } = self.reading {
                     self.reading = Reading::Head {
@@ -425,7 +423,12 @@ impl Task<'_> {
                 }
                 return Ok(());
             }
-            let slices: Vec<IoSlice<'_>> = st.out.iter().take(MAX_IOVECS).map(|b| IoSlice::new(b)).collect();
+            let slices: Vec<IoSlice<'_>> = st
+                .out
+                .iter()
+                .take(MAX_IOVECS)
+                .map(|b| IoSlice::new(b))
+                .collect();
             let written = match self.conn.stream.try_write_vectored(&slices) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
@@ -438,7 +441,9 @@ impl Task<'_> {
             st.out_bytes -= written;
             let mut left = written;
             while left > 0 {
-                let Some(front) = st.out.front_mut() else { break };
+                let Some(front) = st.out.front_mut() else {
+                    break;
+                };
                 if front.len() <= left {
                     left -= front.len();
                     st.out.pop_front();
@@ -479,7 +484,10 @@ impl Task<'_> {
                         false
                     } else {
                         let data = self.buf.split().freeze();
-                        self.emit(ServerEvent::Data { conn: self.conn.id, data });
+                        self.emit(ServerEvent::Data {
+                            conn: self.conn.id,
+                            data,
+                        });
                         true
                     }
                 }
@@ -540,9 +548,12 @@ impl Task<'_> {
             BodyKind::Empty => None,
             BodyKind::Length(0) => None,
             BodyKind::Length(n) => Some(BodyDecoder::Length(n)),
-            BodyKind::Chunked => Some(BodyDecoder::Chunked(Box::new(ChunkedDecoder::new(&self.parse)))),
+            BodyKind::Chunked => Some(BodyDecoder::Chunked(Box::new(ChunkedDecoder::new(
+                &self.parse,
+            )))),
         };
-        let mut flags = (head.version_major as u32 & 0xf) | ((head.version_minor as u32 & 0xf) << 4);
+        let mut flags =
+            (head.version_major as u32 & 0xf) | ((head.version_minor as u32 & 0xf) << 4);
         if head.keep_alive {
             flags |= REQ_KEEP_ALIVE;
         }
@@ -571,7 +582,9 @@ impl Task<'_> {
             // without a listener, carries on parsing (or closes for CONNECT).
             let leftover = self.buf.split();
             lock(&self.conn.shared).upgrade_pending = Some(leftover);
-            self.reading = Reading::AwaitUpgrade { after: Box::new(next) };
+            self.reading = Reading::AwaitUpgrade {
+                after: Box::new(next),
+            };
             return false;
         }
         self.reading = next;
@@ -583,7 +596,11 @@ impl Task<'_> {
         match &mut body {
             BodyDecoder::Length(remaining) => {
                 if self.buf.is_empty() {
-                    self.reading = Reading::Body { body, started, keep_alive };
+                    self.reading = Reading::Body {
+                        body,
+                        started,
+                        keep_alive,
+                    };
                     return false;
                 }
                 let take = (*remaining).min(self.buf.len() as u64) as usize;
@@ -592,21 +609,36 @@ impl Task<'_> {
                 let done = *remaining == 0;
                 self.emit(ServerEvent::Body { conn, data });
                 if done {
-                    self.emit(ServerEvent::BodyEnd { conn, trailers: None });
+                    self.emit(ServerEvent::BodyEnd {
+                        conn,
+                        trailers: None,
+                    });
                     self.reading = after_message(keep_alive);
                 } else {
-                    self.reading = Reading::Body { body, started, keep_alive };
+                    self.reading = Reading::Body {
+                        body,
+                        started,
+                        keep_alive,
+                    };
                 }
                 true
             }
             BodyDecoder::Chunked(decoder) => match decoder.decode(&mut self.buf) {
                 Ok(None) => {
-                    self.reading = Reading::Body { body, started, keep_alive };
+                    self.reading = Reading::Body {
+                        body,
+                        started,
+                        keep_alive,
+                    };
                     false
                 }
                 Ok(Some(ChunkedEvent::Data(data))) => {
                     self.emit(ServerEvent::Body { conn, data });
-                    self.reading = Reading::Body { body, started, keep_alive };
+                    self.reading = Reading::Body {
+                        body,
+                        started,
+                        keep_alive,
+                    };
                     true
                 }
                 Ok(Some(ChunkedEvent::End { trailers })) => {
@@ -624,7 +656,8 @@ impl Task<'_> {
     }
 
     fn finish_upgrade(&mut self, raw: bool, leftover: Option<BytesMut>) {
-        let Reading::AwaitUpgrade { after } = std::mem::replace(&mut self.reading, Reading::Failed) else {
+        let Reading::AwaitUpgrade { after } = std::mem::replace(&mut self.reading, Reading::Failed)
+        else {
             return;
         };
         if raw {
@@ -688,8 +721,10 @@ impl Task<'_> {
 
     fn on_deadline(&mut self, idle: Option<Duration>) {
         let now = Instant::now();
-        if self.conn.wrote.swap(false, Ordering::Relaxed) {
-            self.touch();
+        let wrote_at =
+            self.conn.born + Duration::from_millis(self.conn.last_write_ms.load(Ordering::Relaxed));
+        if wrote_at > self.last_activity {
+            self.last_activity = wrote_at;
         }
         let opts = &self.conn.server.options;
         let expired = match &self.reading {
@@ -699,7 +734,9 @@ impl Task<'_> {
                 opts.headers_timeout.is_some_and(|t| now >= *started + t)
                     || opts.request_timeout.is_some_and(|t| now >= *started + t)
             }
-            Reading::Body { started, .. } => opts.request_timeout.is_some_and(|t| now >= *started + t),
+            Reading::Body { started, .. } => {
+                opts.request_timeout.is_some_and(|t| now >= *started + t)
+            }
             _ => false,
         };
         if expired {

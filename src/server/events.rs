@@ -27,12 +27,24 @@ pub const REQUEST_OVERHEAD: usize = 2048;
 #[derive(Debug)]
 pub enum ServerEvent {
     /// A connection was accepted.
-    Connection { conn: u32 },
+    Connection {
+        conn: u32,
+    },
     /// A request head: `head` is latin1 `method\0url\0name\0value…`.
-    Request { conn: u32, head: Vec<u8>, flags: u32 },
-    Body { conn: u32, data: Bytes },
+    Request {
+        conn: u32,
+        head: Vec<u8>,
+        flags: u32,
+    },
+    Body {
+        conn: u32,
+        data: Bytes,
+    },
     /// The request body is complete; `trailers` is latin1 `name\0value…`.
-    BodyEnd { conn: u32, trailers: Option<Vec<u8>> },
+    BodyEnd {
+        conn: u32,
+        trailers: Option<Vec<u8>>,
+    },
     ParseError {
         conn: u32,
         code: &'static str,
@@ -41,17 +53,32 @@ pub enum ServerEvent {
         raw: Bytes,
     },
     /// headersTimeout or requestTimeout expired (core answers 408).
-    RequestTimeout { conn: u32 },
+    RequestTimeout {
+        conn: u32,
+    },
     /// The idle timeout set with `socket.setTimeout` expired.
-    Timeout { conn: u32 },
+    Timeout {
+        conn: u32,
+    },
     /// Bytes queued in Rust for this connection were all written.
-    Drain { conn: u32 },
+    Drain {
+        conn: u32,
+    },
     /// The peer finished sending (EOF).
-    End { conn: u32 },
+    End {
+        conn: u32,
+    },
     /// The connection is gone; `errno` is 0 or the OS error that ended it.
-    Close { conn: u32, errno: i32, syscall: &'static str },
+    Close {
+        conn: u32,
+        errno: i32,
+        syscall: &'static str,
+    },
     /// Raw bytes after an upgrade.
-    Data { conn: u32, data: Bytes },
+    Data {
+        conn: u32,
+        data: Bytes,
+    },
 }
 
 impl ServerEvent {

@@ -49,7 +49,11 @@ pub fn bind_tcp(opts: &TcpBind<'_>) -> io::Result<Listener> {
         .parse()
         .map_err(|_| io::Error::from_raw_os_error(22 /* EINVAL */))?;
     let addr = SocketAddr::new(ip, opts.port);
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM.nonblocking(), Some(Protocol::TCP))?;
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM.nonblocking(),
+        Some(Protocol::TCP),
+    )?;
     socket.set_reuse_address(true)?;
     if opts.reuse_port {
         socket.set_reuse_port(true)?;
@@ -96,7 +100,10 @@ fn backlog(hint: u32) -> i32 {
 impl Listener {
     pub fn local(&self) -> Endpoint {
         match self {
-            Listener::Tcp(l) => l.local_addr().map(Endpoint::from_socket_addr).unwrap_or_default(),
+            Listener::Tcp(l) => l
+                .local_addr()
+                .map(Endpoint::from_socket_addr)
+                .unwrap_or_default(),
             Listener::Unix(_) => Endpoint::default(),
         }
     }
@@ -140,5 +147,11 @@ impl Listener {
 }
 
 fn is_transient_accept_error(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(23 /* ENFILE */) | Some(24 /* EMFILE */) | Some(105 /* ENOBUFS */) | Some(12 /* ENOMEM */))
+    matches!(
+        e.raw_os_error(),
+        Some(23 /* ENFILE */)
+            | Some(24 /* EMFILE */)
+            | Some(105 /* ENOBUFS */)
+            | Some(12 /* ENOMEM */)
+    )
 }

@@ -88,7 +88,8 @@ impl Stream {
             Stream::Tcp(s) => {
                 let sock = socket2::SockRef::from(s);
                 if on {
-                    let ka = socket2::TcpKeepalive::new().with_time(delay.max(std::time::Duration::from_secs(1)));
+                    let ka = socket2::TcpKeepalive::new()
+                        .with_time(delay.max(std::time::Duration::from_secs(1)));
                     sock.set_tcp_keepalive(&ka)
                 } else {
                     sock.set_keepalive(false)
@@ -100,14 +101,20 @@ impl Stream {
 
     pub fn peer(&self) -> Endpoint {
         match self {
-            Stream::Tcp(s) => s.peer_addr().map(Endpoint::from_socket_addr).unwrap_or_default(),
+            Stream::Tcp(s) => s
+                .peer_addr()
+                .map(Endpoint::from_socket_addr)
+                .unwrap_or_default(),
             Stream::Unix(_) => Endpoint::default(),
         }
     }
 
     pub fn local(&self) -> Endpoint {
         match self {
-            Stream::Tcp(s) => s.local_addr().map(Endpoint::from_socket_addr).unwrap_or_default(),
+            Stream::Tcp(s) => s
+                .local_addr()
+                .map(Endpoint::from_socket_addr)
+                .unwrap_or_default(),
             Stream::Unix(_) => Endpoint::default(),
         }
     }
