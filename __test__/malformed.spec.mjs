@@ -339,9 +339,10 @@ const CASES = [
   { item: 13, name: 'many small headers over maxHeaderSize are answered 431 like core',
     send: `GET / HTTP/1.1\r\n${H}${Array.from({ length: 300 }, (_, i) => `H${i}: v\r\n`).join('')}\r\n`,
     serverOptions: { maxHeaderSize: 1024 }, coreStatus: 431 },
-  { item: 13, name: 'whitespace around header values does not count toward maxHeaderSize, like core',
+  // 1023 counted bytes plus 600 bytes of OWS: core's count includes the OWS.
+  { item: 13, name: 'whitespace around a header value counts toward maxHeaderSize like core',
     send: `GET / HTTP/1.1\r\nHost: a\r\nX:${' '.repeat(300)}${'p'.repeat(1016)}${' '.repeat(300)}\r\n\r\n`,
-    serverOptions: { maxHeaderSize: 1024 } },
+    serverOptions: { maxHeaderSize: 1024 }, coreStatus: 431 },
   { item: 13, name: 'head over maxHeaderSize on the second keep-alive request is answered 431 like core',
     send: `GET /1 HTTP/1.1\r\n${H}\r\n${headOfCount(1100)}`, serverOptions: { maxHeaderSize: 1024 } },
   { item: 13, name: 'trailers over maxHeaderSize are handled like core',
@@ -395,6 +396,38 @@ const CASES = [
   { item: 17, name: 'a malformed request after a good pipelined one is handled like core',
     send: `GET /1 HTTP/1.1\r\n${H}\r\nG@T /2 HTTP/1.1\r\n${H}\r\n` },
 
+  // --- request target oddities (llhttp's URL rules) ---------------------------
+  { item: 8, name: 'a space inside the request target is rejected like core',
+    send: `GET /a b HTTP/1.1\r\n${H}\r\n`, coreStatus: 400 },
+  { item: 8, name: 'a tab inside the request target is handled like core',
+    send: `GET /a\tb HTTP/1.1\r\n${H}\r\n` },
+  { item: 8, name: 'DEL inside the request target is handled like core',
+    send: `GET /a\x7fb HTTP/1.1\r\n${H}\r\n` },
+  { item: 8, name: 'a non-ASCII byte in the request target is handled like core',
+    send: `GET /caf\xe9 HTTP/1.1\r\n${H}\r\n` },
+  { item: 8, name: 'a fragment in the request target is handled like core',
+    send: `GET /a?b=c#frag HTTP/1.1\r\n${H}\r\n` },
+  { item: 8, name: 'an absolute-form request target is accepted like core',
+    send: `GET http://a:80/x?y HTTP/1.1\r\n${H}\r\n`, coreStatus: 200 },
+  { item: 8, name: 'asterisk-form with OPTIONS is accepted like core',
+    send: `OPTIONS * HTTP/1.1\r\n${H}\r\n`, coreStatus: 200 },
+
+  // --- header count --------------------------------------------------------
+  { item: 13, name: '2100 headers are cut to maxHeadersCount like core',
+    send: `GET / HTTP/1.1\r\n${H}${Array.from({ length: 2100 }, (_, i) => `h${i}:v\r\n`).join('')}\r\n`,
+    coreStatus: 200 },
+  { item: 13, name: 'maxHeadersCount: 3 cuts rawHeaders like core',
+    send: `GET / HTTP/1.1\r\n${H}A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n`,
+    serverOptions: { maxHeadersCount: 3 }, coreStatus: 200 },
+
+  // --- Transfer-Encoding errors that core raises only after 'request' -------
+  { item: 2, name: 'Transfer-Encoding: identity with no body bytes is handled like core',
+    send: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: identity\r\n\r\n` },
+  { item: 2, name: 'Transfer-Encoding: gzip on a GET with no body bytes is handled like core',
+    send: `GET / HTTP/1.1\r\n${H}Transfer-Encoding: gzip\r\n\r\n` },
+  { item: 9, name: 'a chunk size of 16 hex digits (2^64-1) is handled like core',
+    send: `${chunkedHead}ffffffffffffffff\r\nhello` },
+
   // --- end of stream mid-message (the client half-closes) --------------------
   { item: 7, name: 'FIN in the middle of the head is handled like core',
     send: `GET / HTTP/1.1\r\n${H}X-A: b`, end: true },
@@ -403,6 +436,51 @@ const CASES = [
   { item: 9, name: 'FIN in the middle of a chunked body is handled like core',
     send: `${chunkedHead}5\r\nhel`, end: true },
 ];
+
+// The same bytes, one per TCP write: the parser must keep its state across
+// reads (a CR in one read and its LF in the next, a chunk size cut in two).
+const SPLIT = [
+  'CL + TE together is rejected like core',
+  'Transfer-Encoding: identity is handled like core',
+  'two different Content-Length values are rejected like core',
+  'Content-Length : 5 (space before colon) is rejected like core',
+  'obs-fold continuation line (space) is handled like core',
+  'bare LF ending a header line is handled like core',
+  'bare CR ending a header line is rejected like core',
+  '\\r\\n\\rX is not taken as the end of the head (CVE-2025-23167)',
+  'CR in a header name is rejected like core (CVE-2020-8201)',
+  'valid chunked body with extensions is accepted like core',
+  'chunk size of 17 hex digits (overflow) is rejected like core',
+  'bare CR inside a chunk extension is rejected like core',
+  'no CRLF after the chunk data is rejected like core',
+  'chunk extension of 16385 bytes is answered 413 like core',
+  'request version "HTTP/1.32" is handled like core',
+  'unknown method FOO is rejected like core',
+  'Expect: foo without a checkExpectation listener is answered 417 like core',
+  'a pipelined request after Connection: close (one write) is answered like core',
+  'head counting 1024 bytes with maxHeaderSize 1024 is handled like core',
+  'head counting 1023 bytes with maxHeaderSize 1024 is handled like core',
+];
+for (const name of SPLIT) {
+  const base = CASES.find((c) => c.name === name);
+  if (!base) throw new Error(`SPLIT names a missing case: ${name}`);
+  const text = base.send;
+  // Long inputs go in 7-byte pieces (cut at every offset mod 7), short ones
+  // a byte at a time.
+  const n = text.length > 500 ? 7 : 1;
+  const pieces = [];
+  for (let i = 0; i < text.length; i += n) pieces.push(text.slice(i, i + n));
+  CASES.push({
+    ...base,
+    name: `${name} (sent ${n === 1 ? 'one byte' : `${n} bytes`} per write)`,
+    send: pieces,
+    gapMs: text.length > 500 ? 1 : 3,
+    maxMs: 15_000,
+    // The client may still be writing when the server closes; whether it
+    // then sees the FIN or the RST first is a race, not behaviour.
+    racyCloseKind: true,
+  });
+}
 
 // ---------------------------------------------------------------------------
 
@@ -420,12 +498,23 @@ function lastStatus(obs) {
   return all.length ? Number(all[all.length - 1][1]) : null;
 }
 
+// KNOWN GAPS, kept visible with test.failing (it turns red once fixed):
+// - A Transfer-Encoding that does not end in chunked: core emits 'request'
+//   and then the clientError; rhttp rejects at the head, so no 'request'.
+//   Fix: a HeadParser per connection and take_rejected_head() in conn.rs.
+// - 2100 headers: the observed header object differs from core's.
+const KNOWN_GAPS = [
+  /^Transfer-Encoding: (identity|gzip alone|gzip on a GET|xchunked)/,
+  /^2100 headers are cut to maxHeadersCount/,
+];
+const knownGap = (name) => KNOWN_GAPS.some((re) => re.test(name));
+
 const seen = new Set();
 for (const kase of CASES) {
   if (seen.has(kase.name)) throw new Error(`duplicate case name: ${kase.name}`);
   seen.add(kase.name);
   for (const mode of MODES) {
-    test(`[${kase.item}] ${kase.name} [${mode.name}]`, async (t) => {
+    (knownGap(kase.name) ? test.failing : test)(`[${kase.item}] ${kase.name} [${mode.name}]`, async (t) => {
       t.timeout(30_000);
       const [core, ours] = await limit(() => Promise.all(IMPLS.map((impl) => observe(impl, kase, mode))));
       t.log(`node : ${summary(core)}`);
@@ -441,7 +530,12 @@ for (const kase of CASES) {
       }
       t.true(core.after.startsWith('HTTP/1.1 200 OK\r\n'), 'core: a fresh connection afterwards gets 200');
 
-      t.deepEqual(comparable(ours), comparable(core));
+      const outcome = (obs) => {
+        const o = comparable(obs);
+        if (kase.racyCloseKind) delete o.closeKind;
+        return o;
+      };
+      t.deepEqual(outcome(ours), outcome(core));
 
       const coreDetails = core.details.flat();
       const ourDetails = ours.details.flat();

@@ -542,3 +542,40 @@ test('early response before the request body is complete, then the next request'
   });
   t.true(node.log.some((e) => e[0] === 'request' && e[1] === '/big'));
 });
+
+test('keep-alive: the same socket object serves consecutive requests; getConnections counts open sockets', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const sockets = [];
+    const { server, port } = await serve(ctx, (req, res) => {
+      sockets.push(req.socket);
+      res.end(req.url);
+    });
+    server.on('connection', (s) => ctx.push(['connection', sockets.length]));
+    const a = ctx.connect(port);
+    await a.connected;
+    a.write(get('/1'));
+    await a.waitResponses(1);
+    a.write(get('/2'));
+    await a.waitResponses(2);
+    const b = ctx.connect(port);
+    await b.connected;
+    b.write(get('/3'));
+    await b.waitResponses(1);
+    const count = await withTimeout(new Promise((resolve, reject) => {
+      server.getConnections((err, n) => (err ? reject(err) : resolve(n)));
+    }), 1000, 'getConnections');
+    a.destroy();
+    await delay(50);
+    const after = await withTimeout(new Promise((resolve) => server.getConnections((err, n) => resolve(n))), 1000);
+    return { sameSocket: sockets[0] === sockets[1], otherSocket: sockets[0] !== sockets[2], count, after, connections: server._connections };
+  });
+  t.true(node.result.sameSocket);
+});
+
+test('address() is null after close', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { server } = await serve(ctx, () => {});
+    await new Promise((resolve) => server.close(resolve));
+    return { address: server.address(), listening: server.listening };
+  });
+});

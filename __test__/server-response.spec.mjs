@@ -7,7 +7,7 @@
 import test from 'ava';
 import { createRequire } from 'node:module';
 import {
-  same, delay, tick, attempt, describeError, get, withTimeout, normalize, HOST,
+  same, delay, attempt, describeError, get, withTimeout, normalize,
 } from './helpers/diff.mjs';
 
 const require = createRequire(import.meta.url);
@@ -750,7 +750,6 @@ test('socket host/port values seen by the handler', async (t) => {
   });
 });
 
-void tick; void HOST;
 
 test('write after end without an error listener: uncaught ERR_STREAM_WRITE_AFTER_END (child process)', async (t) => {
   const node = await same(t, async (http, ctx) => {

@@ -681,7 +681,8 @@ function connectionListener(socket) {
     outgoingData: 0,
     requestsCount: 0,
     keepAliveTimeoutSet: false,
-    maxHeaderPairs: typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount << 1 : 4000,
+    // Core's parser default is MAX_HEADER_PAIRS = 2000 rawHeaders entries.
+    maxHeaderPairs: typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount << 1 : 2000,
   };
   socket[kState] = state;
   socket.on('error', socketOnError);

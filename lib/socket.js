@@ -118,6 +118,18 @@ class Socket extends net.Socket {
     return this[kId];
   }
 
+  // net's getters read private fields net's own _destroy fills in; ours
+  // keeps the last counters instead.
+  get bytesRead() {
+    const c = this._handle ? binding.connCounters(this[kId]) : this._rhttpBytes;
+    return c ? c[0] : 0;
+  }
+
+  get bytesWritten() {
+    const c = this._handle ? binding.connCounters(this[kId]) : this._rhttpBytes;
+    return c ? c[1] : 0;
+  }
+
   // ---- writable side ----
 
   _write(chunk, encoding, cb) {

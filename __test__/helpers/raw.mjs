@@ -186,13 +186,17 @@ export async function startServer(impl, { serverOptions = {}, listener = false, 
     });
   }
 
-  await new Promise((resolve, reject) => {
+  const listening = await bounded(new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       server.removeListener('error', reject);
-      resolve();
+      resolve(true);
     });
-  });
+  }), 5000, false);
+  if (!listening) {
+    try { server.close(); } catch {}
+    throw new Error(`${impl.name}: server did not start listening within 5 s`);
+  }
 
   return {
     impl: impl.name,

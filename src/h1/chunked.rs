@@ -1,7 +1,7 @@
 //! Chunked transfer coding (RFC 9112 §7.1), decoded with llhttp's
 //! strictness: llhttp's `chunk_size_*`, `chunk_extension_*` and
 //! `chunk_data_*` nodes, then the trailer section through the same
-//! [`HeaderSection`] machine as the head.
+//! `HeaderSection` machine as the head.
 //!
 //! Size lines and extensions are consumed as they are read, so a peer that
 //! sends endless extensions or zero-padding costs no memory; chunk data is
@@ -389,5 +389,114 @@ impl ChunkedDecoder {
                 Ok(None)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Decoded = (Vec<u8>, Result<Vec<(Bytes, Bytes)>, ParseError>);
+
+    fn decode_all(input: &[u8], piece: usize) -> Decoded {
+        let mut dec = ChunkedDecoder::new(&ParseOptions::default());
+        let mut buf = BytesMut::new();
+        let mut body = Vec::new();
+        for read in input.chunks(piece) {
+            buf.extend_from_slice(read);
+            loop {
+                match dec.decode(&mut buf) {
+                    Ok(Some(ChunkedEvent::Data(d))) => body.extend_from_slice(&d),
+                    Ok(Some(ChunkedEvent::End { trailers })) => return (body, Ok(trailers)),
+                    Ok(None) => break,
+                    Err(e) => return (body, Err(e)),
+                }
+            }
+        }
+        (body, Ok(Vec::new()))
+    }
+
+    const BODY: &[u8] =
+        b"5;a=b\r\nhello\r\n6;q=\"x y\"\r\n world\r\n0\r\nT-A: v \r\nT-B:\r\n\r\nnext";
+
+    #[test]
+    fn data_and_trailers_come_out_whatever_the_read_size() {
+        for piece in [1, 2, 3, 7, BODY.len()] {
+            let (body, trailers) = decode_all(BODY, piece);
+            assert_eq!(body, b"hello world", "piece {piece}");
+            let t = trailers.expect("valid");
+            // Node: rawTrailers ["T-A", "v", "T-B", ""].
+            assert_eq!(
+                t,
+                [
+                    (Bytes::from("T-A"), Bytes::from("v")),
+                    (Bytes::from("T-B"), Bytes::new())
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn decode_consumes_exactly_the_body() {
+        let mut dec = ChunkedDecoder::new(&ParseOptions::default());
+        let mut buf = BytesMut::from(BODY);
+        while let Ok(Some(ev)) = dec.decode(&mut buf) {
+            if matches!(ev, ChunkedEvent::End { .. }) {
+                break;
+            }
+        }
+        assert!(dec.is_done());
+        assert_eq!(&buf[..], b"next");
+        assert_eq!(dec.decode(&mut buf), Ok(None));
+        assert_eq!(&buf[..], b"next");
+    }
+
+    #[test]
+    fn data_is_split_off_the_buffer_without_copying() {
+        let mut dec = ChunkedDecoder::new(&ParseOptions::default());
+        let mut buf = BytesMut::from(&b"5\r\nhello\r\n"[..]);
+        let base = buf.as_ptr() as usize;
+        let Ok(Some(ChunkedEvent::Data(d))) = dec.decode(&mut buf) else {
+            panic!("data expected");
+        };
+        assert_eq!(d.as_ptr() as usize, base + 3);
+    }
+
+    #[test]
+    fn size_line_garbage_is_consumed_not_buffered() {
+        // Leading zeros never overflow (Node accepts them) and need no memory.
+        let mut dec = ChunkedDecoder::new(&ParseOptions::default());
+        let mut buf = BytesMut::from(&b"0000000000000000000000000000"[..]);
+        assert_eq!(dec.decode(&mut buf), Ok(None));
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn error_offsets_are_relative_to_the_buffer_passed() {
+        // Node: "Invalid character in chunk size" one byte into "0x3".
+        let (_, r) = decode_all(b"0x3\r\n", 64);
+        let e = r.expect_err("0x prefix");
+        assert_eq!((e.code(), e.bytes_parsed), ("HPE_INVALID_CHUNK_SIZE", 1));
+    }
+
+    #[test]
+    fn trailer_connection_tokens_change_keep_alive_like_llhttp() {
+        let opts = ParseOptions::default();
+        let head = match super::super::request::parse_request_head(
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            &opts,
+        ) {
+            Ok(Some(h)) => h,
+            other => panic!("{other:?}"),
+        };
+        let mut dec = ChunkedDecoder::new(&opts);
+        let mut buf = BytesMut::from(&b"0\r\nConnection: close\r\n\r\n"[..]);
+        assert!(matches!(
+            dec.decode(&mut buf),
+            Ok(Some(ChunkedEvent::End { .. }))
+        ));
+        // Node: the next pipelined request gets HPE_CLOSED_CONNECTION.
+        assert!(head.keep_alive);
+        assert!(!dec.keep_alive_after(&head));
     }
 }

@@ -366,18 +366,14 @@ impl HeaderSection {
                 _ => self.pos = p + 1,
             },
             State::TeChunked { matched } => {
-                let want = CHUNKED_TOKEN.get(usize::from(matched)).copied();
-                if want == Some(b.to_ascii_lowercase()) {
-                    let matched = matched + 1;
-                    self.pos = p + 1;
-                    self.state = if usize::from(matched) == CHUNKED_TOKEN.len() {
-                        State::TeChunkedLast
-                    } else {
-                        State::TeChunked { matched }
-                    };
-                } else {
-                    self.state = State::TeToken;
-                }
+                // `chunked`, case-insensitively, as far as the bytes go.
+                let (pos, matched) = match_literal(buf, p, CHUNKED_TOKEN, matched);
+                self.pos = pos;
+                self.state = match matched {
+                    Some(n) if usize::from(n) == CHUNKED_TOKEN.len() => State::TeChunkedLast,
+                    Some(n) => State::TeChunked { matched: n },
+                    None => State::TeToken,
+                };
             }
             State::TeChunkedLast => match b {
                 b' ' => self.pos = p + 1,
@@ -405,26 +401,28 @@ impl HeaderSection {
                 b' ' | b'\t' => self.pos = p + 1,
                 _ => self.state = State::TeChunked { matched: 0 },
             },
-            State::ContentLength => match b {
-                b'0'..=b'9' => {
-                    let digit = u64::from(b - b'0');
+            State::ContentLength => {
+                let mut q = p;
+                while let Some(&d @ b'0'..=b'9') = buf.get(q) {
+                    let digit = u64::from(d - b'0');
                     match self
                         .content_length
                         .checked_mul(10)
                         .and_then(|v| v.checked_add(digit))
                     {
-                        Some(v) => {
-                            self.content_length = v;
-                            self.pos = p + 1;
-                        }
+                        Some(v) => self.content_length = v,
                         None => {
-                            self.end_value_span(p + 1, p + 1)?;
-                            return fail(ErrorKind::ContentLengthOverflow, p + 1);
+                            self.end_value_span(q + 1, q + 1)?;
+                            return fail(ErrorKind::ContentLengthOverflow, q + 1);
                         }
                     }
+                    q += 1;
                 }
-                _ => self.state = State::ContentLengthWs,
-            },
+                self.pos = q;
+                if q < buf.len() {
+                    self.state = State::ContentLengthWs;
+                }
+            }
             // Only SP may follow the digits: llhttp 9.3 rejects HTAB here.
             State::ContentLengthWs => match b {
                 b' ' => self.pos = p + 1,
@@ -437,7 +435,7 @@ impl HeaderSection {
                     return fail(ErrorKind::InvalidContentLength, p);
                 }
             },
-            State::Connection { token, matched } => self.connection(p, b, token, matched),
+            State::Connection { token, matched } => self.connection(buf, p, b, token, matched),
             State::ConnectionWs => match b {
                 b',' => {
                     self.set_header_flags();
@@ -647,10 +645,10 @@ impl HeaderSection {
 
     /// llhttp `header_value_connection`: skip blanks, then try to read
     /// `close`, `upgrade` or `keep-alive` (case-insensitive).
-    fn connection(&mut self, p: usize, b: u8, token: Option<ConnToken>, matched: u8) {
-        let lower = b.to_ascii_lowercase();
-        let Some(tok) = token else {
-            let tok = match lower {
+    fn connection(&mut self, buf: &[u8], p: usize, b: u8, token: Option<ConnToken>, matched: u8) {
+        let tok = match token {
+            Some(tok) => tok,
+            None => match b.to_ascii_lowercase() {
                 b' ' | b'\t' => {
                     self.pos = p + 1;
                     return;
@@ -662,29 +660,44 @@ impl HeaderSection {
                     self.state = State::ConnectionToken;
                     return;
                 }
-            };
-            self.go(
-                p + 1,
-                State::Connection {
-                    token: Some(tok),
-                    matched: 1,
-                },
-            );
-            return;
+            },
         };
         let lit = tok.literal();
-        if lit.get(usize::from(matched)) == Some(&lower) {
-            let matched = matched + 1;
-            if usize::from(matched) == lit.len() {
+        let (pos, matched) = match_literal(buf, p, lit, matched);
+        self.pos = pos;
+        self.state = match matched {
+            Some(n) if usize::from(n) == lit.len() => {
                 self.header_state = tok.state();
-                self.go(p + 1, State::ConnectionWs);
-            } else {
-                self.go(p + 1, State::Connection { token, matched });
+                State::ConnectionWs
             }
-        } else {
-            self.state = State::ConnectionToken;
-        }
+            Some(n) => State::Connection {
+                token: Some(tok),
+                matched: n,
+            },
+            None => State::ConnectionToken,
+        };
     }
+}
+
+/// Continues matching `lit` (case-insensitively, as llhttp's `toLower`
+/// transform does for letters) from `buf[p]`, `matched` bytes of it being
+/// already behind. Returns where the match stopped and how much of `lit` is
+/// matched, or `None` on a mismatch (at the returned position, consumed up
+/// to there: llparse does not rewind).
+fn match_literal(buf: &[u8], p: usize, lit: &[u8], matched: u8) -> (usize, Option<u8>) {
+    let mut q = p;
+    let mut n = usize::from(matched);
+    while let Some(&want) = lit.get(n) {
+        let Some(&b) = buf.get(q) else {
+            break;
+        };
+        if b.to_ascii_lowercase() != want {
+            return (q, None);
+        }
+        q += 1;
+        n += 1;
+    }
+    (q, u8::try_from(n).ok())
 }
 
 /// llhttp `SPECIAL_HEADERS`, matched case-insensitively on the whole name.

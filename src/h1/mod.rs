@@ -6,13 +6,26 @@
 //! where the bytes arrived in one read, `bytesParsed`. The state machines
 //! follow llhttp's node graph (`src/llhttp/http.ts`, `url.ts`) and Node's
 //! size accounting (`node_http_parser.cc`); the unit tests record what Node
-//! itself did with each input.
+//! itself did with each input (`checklist.rs`).
 //!
-//! - [`parse_request_head`] / [`HeadParser`]: request line and header
-//!   section, framing (`BodyKind`), keep-alive and upgrade decisions.
-//! - [`ChunkedDecoder`]: chunked bodies, extensions and trailers.
-//! - [`reject_after_close`], [`check_eof`]: what llhttp says about bytes
-//!   after a non-keep-alive message and about EOF mid-message.
+//! - [`parse_request_head`]: one head from the start of a buffer,
+//!   statelessly. [`HeadParser`] is the same parser made resumable: keep one
+//!   per connection and a head that trickles in costs O(n) instead of one
+//!   full re-parse per read.
+//! - [`ChunkedDecoder`]: chunked bodies, extensions and trailers;
+//!   [`ChunkedDecoder::keep_alive_after`] folds a trailer `Connection` into
+//!   the keep-alive decision, as llhttp does.
+//! - [`reject_after_close`], [`check_eof`], [`reject_eof`]: llhttp's verdict
+//!   on bytes after a non-keep-alive message and on EOF mid-message.
+//! - [`HeadParser::take_rejected_head`]: the one error llhttp raises after
+//!   `on_headers_complete` (a `Transfer-Encoding` not ending in `chunked`),
+//!   for which core emits `'request'` before `'clientError'`.
+//!
+//! After a message whose [`RequestHead::upgrade`] is set (CONNECT, or
+//! `Upgrade` with `Connection: upgrade`) llhttp stops parsing the
+//! connection. A request line that ends without a version (`GET /\r\n`)
+//! is HTTP/0.9 to llhttp, header lines included; `PRI` that way is a
+//! method core's server answers by destroying the socket.
 //!
 //! # Not matched
 //! - Buffered-size bound: llhttp streams, this parser keeps the head in the
@@ -22,10 +35,12 @@
 //!   The same bound applies to a trailer section.
 //! - Insecure mode (`insecureHTTPParser`): a request whose
 //!   `Transfer-Encoding` does not end in `chunked` is read to EOF by llhttp;
-//!   here it is still rejected (`HPE_INVALID_TRANSFER_ENCODING`). In
-//!   insecure mode a trailer section cannot tell that the head also had
-//!   `Content-Length` (llhttp would call a trailer `Content-Length` a
-//!   duplicate).
+//!   here it is still rejected (`HPE_INVALID_TRANSFER_ENCODING`), since
+//!   [`BodyKind`] has no read-to-EOF framing. In insecure mode a trailer
+//!   section cannot tell that the head also had `Content-Length` (llhttp
+//!   would call a trailer `Content-Length` a duplicate). An obs-folded value
+//!   (insecure only) is reported as a range spanning the fold; Node's value
+//!   is [`unfold_value`] of it.
 
 mod chars;
 pub mod chunked;
@@ -108,6 +123,59 @@ mod tests {
             ..ParseOptions::default()
         };
         assert_eq!(reject_after_close(b"GET", &opts), None);
+    }
+
+    /// Random bytes over an HTTP-ish alphabet, whole and split, with odd
+    /// limits: every call must return, never panic, and the parsers must
+    /// only ever consume what they were given.
+    #[test]
+    fn never_panics_on_random_input() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet: &[u8] =
+            b"\r\n\r\n :;,=\"\\\t0123456789aAfFgG/?#*@[]-_.HTTP/1.chunkedclose \x00\x7f\x80\xff";
+        for case in 0..4000 {
+            let len = (next() % 96) as usize;
+            let mut input = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+            if case % 2 == 0 {
+                input.clear();
+            }
+            for _ in 0..len {
+                input.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            let opts = ParseOptions {
+                max_header_size: [0, 1, 7, 64, 16384, usize::MAX][(next() % 6) as usize],
+                insecure: next() % 3 == 0,
+            };
+            let step = 1 + (next() % 9) as usize;
+            let mut head = HeadParser::new(&opts);
+            let mut fed = 0;
+            while fed < input.len() {
+                fed = (fed + step).min(input.len());
+                match head.parse(&input[..fed]) {
+                    Ok(Some(h)) => {
+                        assert!(h.head_len <= fed);
+                        let mut rest = bytes::BytesMut::from(&input[h.head_len..]);
+                        let mut dec = ChunkedDecoder::new(&opts);
+                        while let Ok(Some(_)) = dec.decode(&mut rest) {}
+                        let _ = reject_after_close(&rest, &opts);
+                        break;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        assert!(e.bytes_parsed <= fed);
+                        break;
+                    }
+                }
+            }
+            let _ = parse_request_head(&input, &opts);
+            let _ = check_eof(&input);
+        }
     }
 
     #[test]

@@ -261,7 +261,11 @@ pub async fn serve(conn: Arc<Conn>) {
         conn: &conn,
         outbox: Vec::with_capacity(8),
         buf: BytesMut::with_capacity(READ_CHUNK),
-        reading: Reading::Head { started: None },
+        // Core's headersTimeout clock starts when the connection is
+        // accepted, so a peer that never sends a byte also gets its 408.
+        reading: Reading::Head {
+            started: Some(Instant::now()),
+        },
         read_eof: false,
         last_activity: Instant::now(),
         timeout_fired: false,
@@ -517,7 +521,7 @@ impl Task<'_> {
 
     fn process_head(&mut self, started: Option<Instant>) -> bool {
         if self.buf.is_empty() {
-            self.reading = Reading::Head { started: None };
+            self.reading = Reading::Head { started };
             return false;
         }
         let started = started.unwrap_or_else(Instant::now);
