@@ -498,23 +498,12 @@ function lastStatus(obs) {
   return all.length ? Number(all[all.length - 1][1]) : null;
 }
 
-// KNOWN GAPS, kept visible with test.failing (it turns red once fixed):
-// - A Transfer-Encoding that does not end in chunked: core emits 'request'
-//   and then the clientError; rhttp rejects at the head, so no 'request'.
-//   Fix: a HeadParser per connection and take_rejected_head() in conn.rs.
-// - 2100 headers: the observed header object differs from core's.
-const KNOWN_GAPS = [
-  /^Transfer-Encoding: (identity|gzip alone|gzip on a GET|xchunked)/,
-  /^2100 headers are cut to maxHeadersCount/,
-];
-const knownGap = (name) => KNOWN_GAPS.some((re) => re.test(name));
-
 const seen = new Set();
 for (const kase of CASES) {
   if (seen.has(kase.name)) throw new Error(`duplicate case name: ${kase.name}`);
   seen.add(kase.name);
   for (const mode of MODES) {
-    (knownGap(kase.name) ? test.failing : test)(`[${kase.item}] ${kase.name} [${mode.name}]`, async (t) => {
+    test(`[${kase.item}] ${kase.name} [${mode.name}]`, async (t) => {
       t.timeout(30_000);
       const [core, ours] = await limit(() => Promise.all(IMPLS.map((impl) => observe(impl, kase, mode))));
       t.log(`node : ${summary(core)}`);

@@ -815,13 +815,14 @@ function socketOnError(e) {
 }
 
 /** Core's llhttp error: message `Parse Error: <reason>`, with `code`,
- * `reason`, `bytesParsed` and `rawPacket`. */
+ * `reason`, `bytesParsed` and `rawPacket`. At EOF (`parser.finish()`)
+ * core attaches no packet and keeps the bare message. */
 function onParseError(socket, code, reason, bytesParsed, rawPacket) {
-  const err = new Error(`Parse Error: ${reason}`);
+  const err = new Error(rawPacket === null ? 'Parse Error' : `Parse Error: ${reason}`);
   err.bytesParsed = bytesParsed;
   err.code = code;
   err.reason = reason;
-  err.rawPacket = rawPacket;
+  if (rawPacket !== null) err.rawPacket = rawPacket;
   const state = socket[kState];
   // An unfinished body dies with the connection, as in core.
   if (state) state.parsing = null;
@@ -849,9 +850,10 @@ function onRequestHead(server, socket, head, flags) {
   req.joinDuplicateHeaders = server.joinDuplicateHeaders;
   req.url = url;
   req.upgrade = (flags & REQ_UPGRADE) !== 0;
-  let n = rawHeaders.length;
+  const kept = keptRawHeaders(rawHeaders, state.maxHeaderPairs);
+  let n = kept.length;
   if (state.maxHeaderPairs > 0) n = Math.min(n, state.maxHeaderPairs);
-  req._addHeaderLines(rawHeaders, n);
+  req._addHeaderLines(kept, n);
   req.method = method;
 
   const hasBody = (flags & REQ_HAS_BODY) !== 0;
@@ -879,6 +881,19 @@ function onRequestHead(server, socket, head, flags) {
     req.complete = true;
     req.push(null);
   }
+}
+
+// Core's C++ parser hands headers to JS in batches of 31 pairs once a
+// head has more than 31, and JS stops appending batches once it holds
+// maxHeaderPairs entries; rawHeaders keeps whole batches (observed on
+// Node 20: 2100 headers give 2046 rawHeaders entries by default).
+const HEADER_BATCH_ENTRIES = 62;
+
+function keptRawHeaders(list, maxEntries) {
+  if (maxEntries <= 0 || list.length <= HEADER_BATCH_ENTRIES) return list;
+  let kept = 0;
+  while (kept < list.length && kept < maxEntries) kept += HEADER_BATCH_ENTRIES;
+  return kept >= list.length ? list : list.slice(0, kept);
 }
 
 function onUpgrade(server, socket, state, req) {

@@ -214,7 +214,10 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             out.push_latin1(code.as_bytes())?;
             out.push_latin1(reason.as_bytes())?;
             out.push_u32(bytes_parsed)?;
-            out.push_buffer(&raw)?;
+            match raw {
+                Some(raw) => out.push_buffer(&raw)?,
+                None => out.push_null()?,
+            }
         }
         ServerEvent::RequestTimeout { .. } => {
             out.push_u32(EV_REQUEST_TIMEOUT)?;

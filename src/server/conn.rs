@@ -22,7 +22,9 @@ use super::registry;
 use super::stream::Stream;
 use super::ServerShared;
 use crate::bridge::lock;
-use crate::h1::{self, BodyKind, ChunkedDecoder, ChunkedEvent, ParseOptions};
+use crate::h1::{
+    self, BodyKind, ChunkedDecoder, ChunkedEvent, HeadParser, ParseError, ParseOptions, RequestHead,
+};
 
 /// Bytes asked of the kernel per read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -192,20 +194,31 @@ impl Conn {
 /// What the reader expects next.
 enum Reading {
     /// A request head; `started` is when its first byte arrived.
-    Head { started: Option<Instant> },
-    Body {
-        body: BodyDecoder,
-        started: Instant,
-        keep_alive: bool,
+    Head {
+        started: Option<Instant>,
     },
+    Body(BodyState),
     /// An upgrade head went to JS; nothing is parsed until it decides.
-    AwaitUpgrade { after: Box<Reading> },
+    AwaitUpgrade {
+        after: Box<Reading>,
+    },
     /// Upgraded: bytes pass through untouched.
     Raw,
-    /// The last message said `Connection: close`; more bytes are an error.
+    /// The last message was not keep-alive. Bytes of the same read were
+    /// judged when it ended; later ones are dropped unparsed, as core ends
+    /// the socket after the response.
     AfterClose,
     /// A parse error or timeout was reported; JS closes the connection.
     Failed,
+}
+
+struct BodyState {
+    decoder: BodyDecoder,
+    /// When the head's first byte arrived (requestTimeout).
+    started: Instant,
+    /// The head's keep-alive and version, for the decision at the end.
+    keep_alive: bool,
+    version: (u8, u8),
 }
 
 enum BodyDecoder {
@@ -253,13 +266,17 @@ pub async fn serve(conn: Arc<Conn>) {
         errno: 0,
         syscall: "",
     };
+    let parse = ParseOptions {
+        max_header_size: opts.max_header_size,
+        insecure: opts.insecure_parser,
+    };
     let mut task = Task {
-        parse: ParseOptions {
-            max_header_size: opts.max_header_size,
-            insecure: opts.insecure_parser,
-        },
+        parse,
         conn: &conn,
         outbox: Vec::with_capacity(8),
+        head_parser: HeadParser::new(&parse),
+        total_read: 0,
+        read_start: 0,
         buf: BytesMut::with_capacity(READ_CHUNK),
         // Core's headersTimeout clock starts when the connection is
         // accepted, so a peer that never sends a byte also gets its 408.
@@ -284,6 +301,12 @@ struct Task<'a> {
     /// as core's parser reports them from one `execute()`.
     outbox: Vec<ServerEvent>,
     parse: ParseOptions,
+    /// Resumable: a head arriving over many reads is parsed once, O(n).
+    head_parser: HeadParser,
+    /// Bytes read in all, and where the latest read began (stream offsets),
+    /// so errors report `bytesParsed` from the start of the read, as llhttp.
+    total_read: u64,
+    read_start: u64,
     buf: BytesMut,
     reading: Reading,
     read_eof: bool,
@@ -397,6 +420,8 @@ impl Task<'_> {
                 Ok(())
             }
             Ok(n) => {
+                self.read_start = self.total_read;
+                self.total_read += n as u64;
                 self.conn.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
                 self.touch();
                 if let Reading::Head { started: None } = self.reading {
@@ -477,11 +502,7 @@ impl Task<'_> {
             }
             let progressed = match std::mem::replace(&mut self.reading, Reading::Failed) {
                 Reading::Head { started } => self.process_head(started),
-                Reading::Body {
-                    body,
-                    started,
-                    keep_alive,
-                } => self.process_body(body, started, keep_alive),
+                Reading::Body(body) => self.process_body(body),
                 Reading::Raw => {
                     self.reading = Reading::Raw;
                     if self.buf.is_empty() {
@@ -496,12 +517,8 @@ impl Task<'_> {
                     }
                 }
                 Reading::AfterClose => {
-                    if self.buf.is_empty() {
-                        self.reading = Reading::AfterClose;
-                    } else {
-                        // llhttp: "Data after `Connection: close`".
-                        self.fail("HPE_CLOSED_CONNECTION", "Data after `Connection: close`", 0);
-                    }
+                    self.buf.clear();
+                    self.reading = Reading::AfterClose;
                     false
                 }
                 other => {
@@ -525,7 +542,8 @@ impl Task<'_> {
             return false;
         }
         let started = started.unwrap_or_else(Instant::now);
-        let head = match h1::parse_request_head(&self.buf, &self.parse) {
+        let front = self.front_offset();
+        let head = match self.head_parser.parse(&self.buf) {
             Ok(Some(head)) => head,
             Ok(None) => {
                 self.reading = Reading::Head {
@@ -534,52 +552,44 @@ impl Task<'_> {
                 return false;
             }
             Err(e) => {
-                self.fail(e.code(), e.reason(), e.bytes_parsed);
+                // llhttp raises a bad Transfer-Encoding after
+                // on_headers_complete, so core emits 'request' first.
+                // Its message never completes: flagged as having a body, JS
+                // leaves it open and the error then aborts it.
+                if let Some(head) = self.head_parser.take_rejected_head() {
+                    let (text, flags) = self.request_record(&head, true);
+                    self.emit(ServerEvent::Request {
+                        conn: self.conn.id,
+                        head: text,
+                        flags,
+                    });
+                }
+                self.fail_at(&e, front);
                 return false;
             }
         };
-        let mut text = Vec::with_capacity(head.head_len);
-        text.extend_from_slice(&self.buf[head.method.clone()]);
-        text.push(0);
-        text.extend_from_slice(&self.buf[head.target.clone()]);
-        for (name, value) in &head.headers {
-            text.push(0);
-            text.extend_from_slice(&self.buf[name.clone()]);
-            text.push(0);
-            text.extend_from_slice(&self.buf[value.clone()]);
-        }
-        let body = match head.body {
-            BodyKind::Empty => None,
-            BodyKind::Length(0) => None,
+        let decoder = match head.body {
+            BodyKind::Empty | BodyKind::Length(0) => None,
             BodyKind::Length(n) => Some(BodyDecoder::Length(n)),
             BodyKind::Chunked => Some(BodyDecoder::Chunked(Box::new(ChunkedDecoder::new(
                 &self.parse,
             )))),
         };
-        let mut flags =
-            (head.version_major as u32 & 0xf) | ((head.version_minor as u32 & 0xf) << 4);
-        if head.keep_alive {
-            flags |= REQ_KEEP_ALIVE;
-        }
-        if head.upgrade {
-            flags |= REQ_UPGRADE;
-        }
-        if body.is_some() {
-            flags |= REQ_HAS_BODY;
-        }
+        let (text, flags) = self.request_record(&head, decoder.is_some());
         self.buf.advance(head.head_len);
         self.emit(ServerEvent::Request {
             conn: self.conn.id,
             head: text,
             flags,
         });
-        let next = match body {
-            Some(body) => Reading::Body {
-                body,
+        let next = match decoder {
+            Some(decoder) => Reading::Body(BodyState {
+                decoder,
                 started,
                 keep_alive: head.keep_alive,
-            },
-            None => after_message(head.keep_alive),
+                version: (head.version_major, head.version_minor),
+            }),
+            None => self.after_message(head.keep_alive),
         };
         if head.upgrade {
             // Core hands the rest of the stream to 'upgrade'/'connect' or,
@@ -595,68 +605,109 @@ impl Task<'_> {
         true
     }
 
-    fn process_body(&mut self, mut body: BodyDecoder, started: Instant, keep_alive: bool) -> bool {
+    fn process_body(&mut self, mut body: BodyState) -> bool {
         let conn = self.conn.id;
-        match &mut body {
+        let front = self.front_offset();
+        let event = match &mut body.decoder {
             BodyDecoder::Length(remaining) => {
                 if self.buf.is_empty() {
-                    self.reading = Reading::Body {
-                        body,
-                        started,
-                        keep_alive,
-                    };
+                    None
+                } else {
+                    let take = (*remaining).min(self.buf.len() as u64) as usize;
+                    *remaining -= take as u64;
+                    Some(ChunkedEvent::Data(self.buf.split_to(take).freeze()))
+                }
+            }
+            BodyDecoder::Chunked(decoder) => match decoder.decode(&mut self.buf) {
+                Ok(event) => event,
+                Err(e) => {
+                    self.fail_at(&e, front);
                     return false;
                 }
-                let take = (*remaining).min(self.buf.len() as u64) as usize;
-                let data = self.buf.split_to(take).freeze();
-                *remaining -= take as u64;
-                let done = *remaining == 0;
+            },
+        };
+        match event {
+            None => {
+                self.reading = Reading::Body(body);
+                false
+            }
+            Some(ChunkedEvent::Data(data)) => {
                 self.emit(ServerEvent::Body { conn, data });
-                if done {
+                if matches!(body.decoder, BodyDecoder::Length(0)) {
                     self.emit(ServerEvent::BodyEnd {
                         conn,
                         trailers: None,
                     });
-                    self.reading = after_message(keep_alive);
+                    self.reading = self.after_message(body.keep_alive);
                 } else {
-                    self.reading = Reading::Body {
-                        body,
-                        started,
-                        keep_alive,
-                    };
+                    self.reading = Reading::Body(body);
                 }
                 true
             }
-            BodyDecoder::Chunked(decoder) => match decoder.decode(&mut self.buf) {
-                Ok(None) => {
-                    self.reading = Reading::Body {
-                        body,
-                        started,
-                        keep_alive,
-                    };
-                    false
-                }
-                Ok(Some(ChunkedEvent::Data(data))) => {
-                    self.emit(ServerEvent::Body { conn, data });
-                    self.reading = Reading::Body {
-                        body,
-                        started,
-                        keep_alive,
-                    };
-                    true
-                }
-                Ok(Some(ChunkedEvent::End { trailers })) => {
-                    let trailers = (!trailers.is_empty()).then(|| join_pairs(&trailers));
-                    self.emit(ServerEvent::BodyEnd { conn, trailers });
-                    self.reading = after_message(keep_alive);
-                    true
-                }
-                Err(e) => {
-                    self.fail(e.code(), e.reason(), e.bytes_parsed);
-                    false
-                }
-            },
+            Some(ChunkedEvent::End { trailers }) => {
+                let keep_alive = match &body.decoder {
+                    // A `Connection` header in the trailers counts too.
+                    BodyDecoder::Chunked(decoder) => decoder.keep_alive_after(&RequestHead {
+                        head_len: 0,
+                        method: 0..0,
+                        target: 0..0,
+                        version_major: body.version.0,
+                        version_minor: body.version.1,
+                        headers: Vec::new(),
+                        body: BodyKind::Chunked,
+                        keep_alive: body.keep_alive,
+                        upgrade: false,
+                    }),
+                    BodyDecoder::Length(_) => body.keep_alive,
+                };
+                let trailers = (!trailers.is_empty()).then(|| join_pairs(&trailers));
+                self.emit(ServerEvent::BodyEnd { conn, trailers });
+                self.reading = self.after_message(keep_alive);
+                true
+            }
         }
+    }
+
+    /// The latin1 record JS slices a request out of, and its flags.
+    fn request_record(&self, head: &RequestHead, has_body: bool) -> (Vec<u8>, u32) {
+        let mut text = Vec::with_capacity(head.head_len);
+        text.extend_from_slice(&self.buf[head.method.clone()]);
+        text.push(0);
+        text.extend_from_slice(&self.buf[head.target.clone()]);
+        for (name, value) in &head.headers {
+            text.push(0);
+            text.extend_from_slice(&self.buf[name.clone()]);
+            text.push(0);
+            text.extend_from_slice(&self.buf[value.clone()]);
+        }
+        let mut flags =
+            (head.version_major as u32 & 0xf) | ((head.version_minor as u32 & 0xf) << 4);
+        if head.keep_alive {
+            flags |= REQ_KEEP_ALIVE;
+        }
+        if head.upgrade {
+            flags |= REQ_UPGRADE;
+        }
+        if has_body {
+            flags |= REQ_HAS_BODY;
+        }
+        (text, flags)
+    }
+
+    /// What follows a complete message. After a non-keep-alive one, bytes
+    /// already read are llhttp's `HPE_CLOSED_CONNECTION` (unless only
+    /// CR/LF); insecure mode parses on, as llhttp's lenient flag does.
+    fn after_message(&mut self, keep_alive: bool) -> Reading {
+        if keep_alive || self.parse.insecure {
+            return Reading::Head { started: None };
+        }
+        let front = self.front_offset();
+        if let Some(e) = h1::reject_after_close(&self.buf, &self.parse) {
+            self.fail_at(&e, front);
+            return Reading::Failed;
+        }
+        self.buf.clear();
+        Reading::AfterClose
     }
 
     fn finish_upgrade(&mut self, raw: bool, leftover: Option<BytesMut>) {
@@ -675,8 +726,21 @@ impl Task<'_> {
         }
     }
 
+    /// Stream offset of the first byte in `buf`.
+    fn front_offset(&self) -> u64 {
+        self.total_read - self.buf.len() as u64
+    }
+
+    /// Report `e`, found `e.bytes_parsed` bytes past stream offset `front`,
+    /// with llhttp's `bytesParsed`: counted from the start of the latest read.
+    fn fail_at(&mut self, e: &ParseError, front: u64) {
+        let at = (front + e.bytes_parsed as u64).saturating_sub(self.read_start);
+        self.fail(e.code(), e.reason(), at as usize);
+    }
+
     fn fail(&mut self, code: &'static str, reason: &'static str, bytes_parsed: usize) {
-        let raw = self.buf.split().freeze();
+        // Core attaches the failing read as `rawPacket`, except at EOF.
+        let raw = (!self.read_eof).then(|| self.buf.split().freeze());
         self.emit(ServerEvent::ParseError {
             conn: self.conn.id,
             code,
@@ -690,7 +754,7 @@ impl Task<'_> {
     /// The peer sent FIN. A message cut short is llhttp's invalid EOF state.
     fn on_eof(&mut self) {
         let mid_message = match &self.reading {
-            Reading::Head { .. } => !self.buf.is_empty(),
+            Reading::Head { .. } => h1::check_eof(&self.buf).is_err(),
             Reading::Body { .. } => true,
             _ => false,
         };
@@ -698,7 +762,8 @@ impl Task<'_> {
             self.process();
         }
         if mid_message {
-            self.fail("HPE_INVALID_EOF_STATE", "Invalid EOF state", 0);
+            let e = h1::reject_eof();
+            self.fail(e.code(), e.reason(), e.bytes_parsed);
         } else {
             self.emit(ServerEvent::End { conn: self.conn.id });
         }
@@ -713,7 +778,7 @@ impl Task<'_> {
                 opts.headers_timeout.map(|t| *started + t),
                 opts.request_timeout.map(|t| *started + t),
             ),
-            Reading::Body { started, .. } => opts.request_timeout.map(|t| *started + t),
+            Reading::Body(BodyState { started, .. }) => opts.request_timeout.map(|t| *started + t),
             _ => None,
         };
         let idle = match idle {
@@ -738,7 +803,7 @@ impl Task<'_> {
                 opts.headers_timeout.is_some_and(|t| now >= *started + t)
                     || opts.request_timeout.is_some_and(|t| now >= *started + t)
             }
-            Reading::Body { started, .. } => {
+            Reading::Body(BodyState { started, .. }) => {
                 opts.request_timeout.is_some_and(|t| now >= *started + t)
             }
             _ => false,
@@ -754,14 +819,6 @@ impl Task<'_> {
                 self.emit(ServerEvent::Timeout { conn: self.conn.id });
             }
         }
-    }
-}
-
-fn after_message(keep_alive: bool) -> Reading {
-    if keep_alive {
-        Reading::Head { started: None }
-    } else {
-        Reading::AfterClose
     }
 }
 

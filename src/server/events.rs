@@ -50,7 +50,9 @@ pub enum ServerEvent {
         code: &'static str,
         reason: &'static str,
         bytes_parsed: u32,
-        raw: Bytes,
+        /// The unparsed bytes; `None` for an EOF error, where core sets no
+        /// `rawPacket`.
+        raw: Option<Bytes>,
     },
     /// headersTimeout or requestTimeout expired (core answers 408).
     RequestTimeout {
