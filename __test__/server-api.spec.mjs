@@ -722,11 +722,7 @@ test('connect listener receives (req, socket, head)', async (t) => {
   t.is(node.log[0][3], 'HEAD');
 });
 
-// KNOWN GAP: rhttp only parses connections its Rust listener accepted; a
-// foreign net.Socket needs the parser fed from JS (planned with the
-// client's createConnection support). `test.failing` keeps this visible:
-// it turns red the day rhttp starts passing it.
-test.failing('a socket from another net.Server handed over with emit(\'connection\') is served', async (t) => {
+test('a socket from another net.Server handed over with emit(\'connection\') is served', async (t) => {
   const node = await same(t, async (http, ctx) => {
     const httpServer = ctx.track(http.createServer((req, res) => {
       ctx.push(['request', req.url, req.socket instanceof net.Socket]);

@@ -49,6 +49,7 @@ const kSockets = Symbol('rhttp.sockets');
 const kRefSockets = Symbol('rhttp.refSockets');
 const kIsRef = Symbol('rhttp.isRef');
 const kState = Symbol('rhttp.state');
+const kFed = Symbol('rhttp.fed');
 const kEmptyObject = Object.freeze({ __proto__: null });
 
 const HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER = 1000;
@@ -581,7 +582,10 @@ function handleEvent(server, kind, ev, at) {
   if (socket === undefined) return;
   if (kind === EV_CLOSE) {
     server[kSockets].delete(id);
-    onNativeClose(socket, ev[at + 2], ev[at + 3]);
+    // A fed stream belongs to user code; close it only if Rust failed.
+    if (socket[kFed] === undefined || ev[at + 2] !== 0) {
+      onNativeClose(socket, ev[at + 2], ev[at + 3]);
+    }
     return;
   }
   if (socket.destroyed) return;
@@ -608,9 +612,13 @@ function handleEvent(server, kind, ev, at) {
       socket._rhttpOnDrain();
       break;
     case EV_END:
-      // In core the FIN is a read callback of its own, after the ticks
-      // queued by the data before it.
-      setImmediate(pushEof, socket);
+      if (socket[kFed] !== undefined) {
+        socketOnEnd.call(socket);
+      } else {
+        // In core the FIN is a read callback of its own, after the ticks
+        // queued by the data before it.
+        setImmediate(pushEof, socket);
+      }
       break;
     case EV_DATA:
       socket._rhttpPushRaw(ev[at + 2]);
@@ -661,12 +669,8 @@ function onNativeClose(socket, errno, syscall) {
 
 function connectionListener(socket) {
   const server = this;
-  if (!(socket instanceof Socket)) {
-    // A socket emitted by user code (e.g. server.emit('connection', netSocket)):
-    // core can parse any stream; rhttp only parses its own connections.
-    socket.destroy();
-    return;
-  }
+  const fed = !(socket instanceof Socket);
+  if (fed) adoptSocket(server, socket);
   socket.server = server;
 
   if (server.timeout && typeof socket.setTimeout === 'function')
@@ -686,13 +690,64 @@ function connectionListener(socket) {
   };
   socket[kState] = state;
   socket.on('error', socketOnError);
-  socket.on('end', socketOnEnd);
+  // A fed socket's FIN reaches socketOnEnd through Rust (EV_END), after the
+  // parser had its say on the bytes before it, as core's parser.finish().
+  if (!fed) socket.on('end', socketOnEnd);
   socket.on('close', socketOnClose);
   socket.on('drain', socketOnDrain);
   socket.setEncoding = socketSetEncoding;
   socket._paused = false;
   // Flowing, so a FIN from the peer surfaces as 'end' as in core.
-  socket.resume();
+  if (!fed) socket.resume();
+}
+
+// A stream user code handed over with server.emit('connection', stream)
+// (core parses any Duplex): its bytes are fed to a Rust connection task,
+// and responses are written to the stream itself.
+function adoptSocket(server, socket) {
+  const id = nativeServer(server).adopt();
+  server[kSockets].set(id, socket);
+  socket[kFed] = id;
+  socket._rhttpId = id;
+  socket._rhttpReadStart = fedReadStart;
+  socket._rhttpReadStop = fedReadStop;
+  socket._rhttpOnDrain = fedOnDrain;
+  socket.on('data', fedOnData);
+  socket.on('end', fedOnEnd);
+  socket.on('close', fedOnClose);
+}
+
+function fedReadStart() {
+  binding.connResume(this[kFed], PAUSE_BODY);
+}
+
+function fedReadStop() {
+  binding.connPause(this[kFed], PAUSE_BODY);
+}
+
+/** Rust took the queued bytes: the stream may flow again. */
+function fedOnDrain() {
+  this.resume();
+}
+
+function fedOnData(chunk) {
+  if (typeof chunk === 'string') chunk = Buffer.from(chunk);
+  if (!binding.connFeed(this[kFed], chunk)) this.pause();
+}
+
+function fedOnEnd() {
+  binding.connFeedEnd(this[kFed]);
+}
+
+function fedOnClose() {
+  binding.connDestroy(this[kFed]);
+}
+
+function detachFed(socket) {
+  socket.removeListener('data', fedOnData);
+  socket.removeListener('end', fedOnEnd);
+  socket.removeListener('close', fedOnClose);
+  binding.connDestroy(socket[kFed]);
 }
 
 function socketSetEncoding() {
@@ -900,6 +955,11 @@ function onUpgrade(server, socket, state, req) {
   const eventName = req.method === 'CONNECT' ? 'connect' : 'upgrade';
   if (eventName === 'upgrade' || server.listenerCount(eventName) > 0) {
     const bodyHead = binding.connDecideUpgrade(socket._rhttpId, true) || Buffer.alloc(0);
+    if (socket[kFed] !== undefined) {
+      // From here on the stream is the caller's alone, as in core.
+      detachFed(socket);
+      server[kSockets].delete(socket[kFed]);
+    }
     socket.removeListener('error', socketOnError);
     socket.removeListener('end', socketOnEnd);
     socket.removeListener('close', socketOnClose);
@@ -909,7 +969,7 @@ function onUpgrade(server, socket, state, req) {
     delete socket.setEncoding;
     socket.pause();
     socket.readableFlowing = null;
-    socket._rhttpSetRaw();
+    if (socket[kFed] === undefined) socket._rhttpSetRaw();
     server.emit(eventName, req, socket, bodyHead);
   } else {
     // Got CONNECT method, but have no handler.

@@ -11,9 +11,11 @@ use napi_derive::napi;
 
 use super::batch::{ArrayBuilder, RawValue};
 use super::js_callback::{doorbell_fn, set_ref, DoorbellFn, TsfnDoorbell};
-use crate::server::conn::{self, WriteStatus};
+use crate::server::conn::{self, Conn, WriteStatus};
+use crate::server::fed::FedInput;
 use crate::server::listener::{self, Listener, ListenerHandle, TcpBind};
 use crate::server::options::DEFAULT_BACKLOG;
+use crate::server::stream::Stream;
 use crate::server::{registry, ServerEvent, ServerOptions, ServerShared};
 
 #[napi(object)]
@@ -140,6 +142,16 @@ impl NativeServer {
                 port: 0,
             },
         }
+    }
+
+    /// A connection parsed from bytes JS feeds in (`connFeed`), for a
+    /// socket handed over with `server.emit('connection', socket)`.
+    #[napi(catch_unwind)]
+    pub fn adopt(&self) -> u32 {
+        let conn = Conn::new(self.shared.clone(), Stream::Fed(FedInput::default()));
+        let id = conn.id;
+        conn::start(conn, false);
+        id
     }
 
     /// Stop accepting; open connections are left to JS to close.
@@ -285,6 +297,29 @@ pub fn conn_write_utf8(conn: u32, data: String) -> i32 {
     match registry::get(conn) {
         Some(c) => status_code(c.write(data.as_bytes())),
         None => -1,
+    }
+}
+
+/// Bytes from a fed connection's JS socket; false: pause that socket until
+/// a drain event for this connection.
+#[napi(catch_unwind)]
+pub fn conn_feed(conn: u32, data: BufferSlice<'_>) -> bool {
+    match registry::get(conn) {
+        Some(c) => match &c.stream {
+            Stream::Fed(fed) => fed.push(&data),
+            _ => true,
+        },
+        None => true,
+    }
+}
+
+/// The fed connection's JS socket ended (EOF).
+#[napi(catch_unwind)]
+pub fn conn_feed_end(conn: u32) {
+    if let Some(c) = registry::get(conn) {
+        if let Stream::Fed(fed) = &c.stream {
+            fed.end();
+        }
     }
 }
 

@@ -247,10 +247,16 @@ impl Drop for CloseGuard {
     }
 }
 
-/// Register a freshly accepted connection and run it to completion.
-pub async fn serve(conn: Arc<Conn>) {
+/// Register a connection (synchronously, so JS can address it at once) and
+/// run it on the runtime. `announce`: tell JS with a `Connection` event
+/// (not for a fed connection, whose JS socket already exists).
+pub fn start(conn: Arc<Conn>, announce: bool) {
     registry::insert(conn.clone());
     conn.server.connections.fetch_add(1, Ordering::Relaxed);
+    crate::runtime::runtime().spawn(serve(conn, announce));
+}
+
+async fn serve(conn: Arc<Conn>, announce: bool) {
     let opts = &conn.server.options;
     if opts.no_delay {
         let _ = conn.stream.set_no_delay(true);
@@ -258,9 +264,11 @@ pub async fn serve(conn: Arc<Conn>) {
     if let Some(delay) = opts.keep_alive {
         let _ = conn.stream.set_keep_alive(true, delay);
     }
-    conn.server
-        .events
-        .push(ServerEvent::Connection { conn: conn.id });
+    if announce {
+        conn.server
+            .events
+            .push(ServerEvent::Connection { conn: conn.id });
+    }
     let mut guard = CloseGuard {
         conn: conn.clone(),
         errno: 0,
@@ -423,6 +431,12 @@ impl Task<'_> {
                 self.read_start = self.total_read;
                 self.total_read += n as u64;
                 self.conn.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+                if let Stream::Fed(fed) = &self.conn.stream {
+                    // The JS socket was paused for a full queue: resume it.
+                    if fed.take_resume() {
+                        self.emit(ServerEvent::Drain { conn: self.conn.id });
+                    }
+                }
                 self.touch();
                 if let Reading::Head { started: None } = self.reading {
                     self.reading = Reading::Head {

@@ -3,6 +3,7 @@
 
 pub mod conn;
 pub mod events;
+pub mod fed;
 pub mod listener;
 pub mod options;
 pub mod registry;

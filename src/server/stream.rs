@@ -7,9 +7,13 @@ use std::net::{Shutdown, SocketAddr};
 use bytes::BytesMut;
 use tokio::net::{TcpStream, UnixStream};
 
+use super::fed::FedInput;
+
 pub enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
+    /// Bytes fed from a JS socket (`server.emit('connection', socket)`).
+    Fed(FedInput),
 }
 
 /// An endpoint as Node reports it: address text, family, port.
@@ -37,6 +41,7 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.readable().await,
             Stream::Unix(s) => s.readable().await,
+            Stream::Fed(f) => f.readable().await,
         }
     }
 
@@ -44,6 +49,8 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.writable().await,
             Stream::Unix(s) => s.writable().await,
+            // Responses go out through the JS socket; nothing is queued here.
+            Stream::Fed(_) => std::future::pending().await,
         }
     }
 
@@ -51,6 +58,7 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.try_read_buf(buf),
             Stream::Unix(s) => s.try_read_buf(buf),
+            Stream::Fed(f) => f.try_read_buf(buf),
         }
     }
 
@@ -58,6 +66,7 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.try_write(data),
             Stream::Unix(s) => s.try_write(data),
+            Stream::Fed(_) => Err(io::ErrorKind::Unsupported.into()),
         }
     }
 
@@ -65,6 +74,7 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.try_write_vectored(bufs),
             Stream::Unix(s) => s.try_write_vectored(bufs),
+            Stream::Fed(_) => Err(io::ErrorKind::Unsupported.into()),
         }
     }
 
@@ -73,13 +83,14 @@ impl Stream {
         match self {
             Stream::Tcp(s) => socket2::SockRef::from(s).shutdown(Shutdown::Write),
             Stream::Unix(s) => socket2::SockRef::from(s).shutdown(Shutdown::Write),
+            Stream::Fed(_) => Ok(()),
         }
     }
 
     pub fn set_no_delay(&self, on: bool) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.set_nodelay(on),
-            Stream::Unix(_) => Ok(()),
+            Stream::Unix(_) | Stream::Fed(_) => Ok(()),
         }
     }
 
@@ -95,7 +106,7 @@ impl Stream {
                     sock.set_keepalive(false)
                 }
             }
-            Stream::Unix(_) => Ok(()),
+            Stream::Unix(_) | Stream::Fed(_) => Ok(()),
         }
     }
 
@@ -105,7 +116,7 @@ impl Stream {
                 .peer_addr()
                 .map(Endpoint::from_socket_addr)
                 .unwrap_or_default(),
-            Stream::Unix(_) => Endpoint::default(),
+            Stream::Unix(_) | Stream::Fed(_) => Endpoint::default(),
         }
     }
 
@@ -115,7 +126,7 @@ impl Stream {
                 .local_addr()
                 .map(Endpoint::from_socket_addr)
                 .unwrap_or_default(),
-            Stream::Unix(_) => Endpoint::default(),
+            Stream::Unix(_) | Stream::Fed(_) => Endpoint::default(),
         }
     }
 }
