@@ -57,6 +57,14 @@ struct Shared {
     drain_wanted: bool,
     pause: u8,
     idle_timeout: Option<Duration>,
+    /// When `idle_timeout` was last set: like a net.Socket timer, it counts
+    /// from then or from the last activity, whichever is later.
+    idle_set_at: Option<Instant>,
+    /// Bumped by every `set_idle_timeout`, so a timeout that fired can fire
+    /// again after the next `setTimeout` call.
+    idle_generation: u64,
+    /// The deadline the task sleeps until, if any (set before each sleep).
+    armed: Option<Instant>,
     /// After an upgrade head: the bytes read past it, until JS decides.
     upgrade_pending: Option<BytesMut>,
     upgrade_decision: Option<bool>,
@@ -151,10 +159,27 @@ impl Conn {
         self.command(|st| st.pause &= !why);
     }
 
+    /// Set the idle timeout. Core toggles it on every keep-alive request
+    /// (off while a request is handled, keepAliveTimeout + 1 s after the
+    /// response), so this must not wake the task each time: the task is
+    /// woken only when it sleeps past the new deadline. Otherwise it finds
+    /// the new value when its current deadline comes.
     pub fn set_idle_timeout(&self, ms: u32) {
-        self.command(|st| {
-            st.idle_timeout = (ms > 0).then(|| Duration::from_millis(ms as u64));
-        });
+        let timeout = (ms > 0).then(|| Duration::from_millis(ms as u64));
+        let now = Instant::now();
+        let mut st = lock(&self.shared);
+        st.idle_timeout = timeout;
+        st.idle_set_at = Some(now);
+        st.idle_generation += 1;
+        let wake = match (timeout, st.armed) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(t), Some(armed)) => armed > now + t,
+        };
+        drop(st);
+        if wake {
+            self.wake.notify_one();
+        }
     }
 
     /// JS has seen an upgrade head: `raw` hands the connection over as a byte
@@ -294,6 +319,7 @@ async fn serve(conn: Arc<Conn>, announce: bool) {
         read_eof: false,
         last_activity: Instant::now(),
         timeout_fired: false,
+        idle_generation: 0,
         shutdown_sent: false,
     };
     if let Err((errno, syscall)) = task.run().await {
@@ -320,6 +346,8 @@ struct Task<'a> {
     read_eof: bool,
     last_activity: Instant,
     timeout_fired: bool,
+    /// The `idle_generation` the task has seen.
+    idle_generation: u64,
     shutdown_sent: bool,
 }
 
@@ -355,7 +383,7 @@ impl Task<'_> {
             tokio::pin!(notified);
             notified.as_mut().enable();
 
-            let (pause, want_write, end_requested, destroy, idle, write_error) = {
+            let (pause, want_write, end_requested, destroy, idle, generation, write_error) = {
                 let mut st = lock(&self.conn.shared);
                 if let Some(raw) = st.upgrade_decision.take() {
                     let leftover = st.upgrade_pending.take();
@@ -368,12 +396,17 @@ impl Task<'_> {
                     !st.out.is_empty(),
                     st.end_requested,
                     st.destroy_requested,
-                    st.idle_timeout,
+                    IdleTimer::of(&st),
+                    st.idle_generation,
                     st.write_error.take(),
                 )
             };
             if destroy {
                 return Ok(());
+            }
+            if generation != self.idle_generation {
+                self.idle_generation = generation;
+                self.timeout_fired = false;
             }
             if let Some(errno) = write_error {
                 return Err((errno, "write"));
@@ -394,6 +427,7 @@ impl Task<'_> {
                 && self.reading_wants_bytes()
                 && self.conn.inflight.load(Ordering::Acquire) < INFLIGHT_LIMIT;
             let deadline = self.next_deadline(idle);
+            lock(&self.conn.shared).armed = deadline;
             self.send_events();
 
             tokio::select! {
@@ -408,7 +442,7 @@ impl Task<'_> {
                     self.read()?;
                 }
                 _ = sleep_until_opt(deadline), if deadline.is_some() => {
-                    self.on_deadline(idle);
+                    self.on_deadline();
                 }
             }
         }
@@ -783,7 +817,7 @@ impl Task<'_> {
         }
     }
 
-    fn next_deadline(&self, idle: Option<Duration>) -> Option<Instant> {
+    fn next_deadline(&self, idle: IdleTimer) -> Option<Instant> {
         let opts = &self.conn.server.options;
         let request = match &self.reading {
             Reading::Head {
@@ -795,15 +829,17 @@ impl Task<'_> {
             Reading::Body(BodyState { started, .. }) => opts.request_timeout.map(|t| *started + t),
             _ => None,
         };
-        let idle = match idle {
-            Some(t) if !self.timeout_fired => Some(self.last_activity + t),
+        let idle = match idle.timeout {
+            Some(t) if !self.timeout_fired => Some(idle.since(self.last_activity) + t),
             _ => None,
         };
         min_opt(request, idle)
     }
 
-    fn on_deadline(&mut self, idle: Option<Duration>) {
+    fn on_deadline(&mut self) {
         let now = Instant::now();
+        // Read afresh: JS may have changed the timeout without waking us.
+        let idle = IdleTimer::of(&lock(&self.conn.shared));
         let wrote_at =
             self.conn.born + Duration::from_millis(self.conn.last_write_ms.load(Ordering::Relaxed));
         if wrote_at > self.last_activity {
@@ -827,11 +863,36 @@ impl Task<'_> {
             self.emit(ServerEvent::RequestTimeout { conn: self.conn.id });
             return;
         }
-        if let Some(t) = idle {
-            if !self.timeout_fired && now >= self.last_activity + t {
+        if let Some(t) = idle.timeout {
+            if !self.timeout_fired && now >= idle.since(self.last_activity) + t {
                 self.timeout_fired = true;
                 self.emit(ServerEvent::Timeout { conn: self.conn.id });
             }
+        }
+    }
+}
+
+/// The idle timeout as the task sees it at one moment.
+#[derive(Clone, Copy)]
+struct IdleTimer {
+    timeout: Option<Duration>,
+    set_at: Option<Instant>,
+}
+
+impl IdleTimer {
+    fn of(st: &Shared) -> Self {
+        IdleTimer {
+            timeout: st.idle_timeout,
+            set_at: st.idle_set_at,
+        }
+    }
+
+    /// Where the idle period starts: the last activity or the last
+    /// `setTimeout`, whichever is later (a net.Socket timer restarts on both).
+    fn since(&self, last_activity: Instant) -> Instant {
+        match self.set_at {
+            Some(set) if set > last_activity => set,
+            _ => last_activity,
         }
     }
 }
