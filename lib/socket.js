@@ -284,4 +284,4 @@ function errnoError(errno, syscall) {
   return err;
 }
 
-module.exports = { Socket, errnoError, kId };
+module.exports = { Socket, ConnHandle, errnoError, kId };

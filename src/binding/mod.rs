@@ -1,5 +1,6 @@
 //! The only Rust that knows napi: argument conversion and exports.
 
 pub mod batch;
+pub mod client;
 pub mod js_callback;
 pub mod server;

@@ -150,7 +150,7 @@ impl NativeServer {
     pub fn adopt(&self) -> u32 {
         let conn = Conn::new(self.shared.clone(), Stream::Fed(FedInput::default()));
         let id = conn.id;
-        conn::start(conn, false);
+        conn::start(conn, conn::Mode::Fed);
         id
     }
 
@@ -181,7 +181,7 @@ impl NativeServer {
     }
 }
 
-fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
+pub fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
     use crate::server::events::*;
     let conn = event.conn();
     let consumed = event.inflight_cost();
@@ -258,6 +258,10 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             out.push_u32(conn)?;
             out.push_buffer(&data)?;
         }
+        ServerEvent::Connect { .. } => {
+            out.push_u32(EV_CONNECT)?;
+            out.push_u32(conn)?;
+        }
     }
     Ok(())
 }
@@ -332,8 +336,12 @@ pub fn conn_end(conn: u32) {
 
 #[napi(catch_unwind)]
 pub fn conn_destroy(conn: u32) {
-    if let Some(c) = registry::get(conn) {
-        c.destroy();
+    match registry::get(conn) {
+        Some(c) => c.destroy(),
+        // Still connecting: drop it when it connects.
+        None => {
+            crate::client::connect::cancel(conn);
+        }
     }
 }
 

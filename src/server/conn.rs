@@ -92,8 +92,14 @@ pub struct Conn {
 
 impl Conn {
     pub fn new(server: Arc<ServerShared>, stream: Stream) -> Arc<Conn> {
+        Conn::with_id(server, stream, registry::next_id())
+    }
+
+    /// A connection whose id JS already holds (a client connection is
+    /// named before its connect completes).
+    pub fn with_id(server: Arc<ServerShared>, stream: Stream, id: u32) -> Arc<Conn> {
         Arc::new(Conn {
-            id: registry::next_id(),
+            id,
             server,
             stream,
             shared: Mutex::new(Shared::default()),
@@ -272,16 +278,27 @@ impl Drop for CloseGuard {
     }
 }
 
-/// Register a connection (synchronously, so JS can address it at once) and
-/// run it on the runtime. `announce`: tell JS with a `Connection` event
-/// (not for a fed connection, whose JS socket already exists).
-pub fn start(conn: Arc<Conn>, announce: bool) {
-    registry::insert(conn.clone());
-    conn.server.connections.fetch_add(1, Ordering::Relaxed);
-    crate::runtime::runtime().spawn(serve(conn, announce));
+/// How a connection starts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Accepted by a listener: JS hears of it with a `Connection` event.
+    Accepted,
+    /// Fed from a JS stream handed to the server: JS already has it.
+    Fed,
+    /// A client connection, now connected: JS hears `Connect`, and the
+    /// bytes pass through raw (the response parser runs in JS's call).
+    Client,
 }
 
-async fn serve(conn: Arc<Conn>, announce: bool) {
+/// Register a connection (synchronously, so JS can address it at once) and
+/// run it on the runtime.
+pub fn start(conn: Arc<Conn>, mode: Mode) {
+    registry::insert(conn.clone());
+    conn.server.connections.fetch_add(1, Ordering::Relaxed);
+    crate::runtime::runtime().spawn(serve(conn, mode));
+}
+
+async fn serve(conn: Arc<Conn>, mode: Mode) {
     let opts = &conn.server.options;
     if opts.no_delay {
         let _ = conn.stream.set_no_delay(true);
@@ -289,10 +306,16 @@ async fn serve(conn: Arc<Conn>, announce: bool) {
     if let Some(delay) = opts.keep_alive {
         let _ = conn.stream.set_keep_alive(true, delay);
     }
-    if announce {
-        conn.server
+    match mode {
+        Mode::Accepted => conn
+            .server
             .events
-            .push(ServerEvent::Connection { conn: conn.id });
+            .push(ServerEvent::Connection { conn: conn.id }),
+        Mode::Client => conn
+            .server
+            .events
+            .push(ServerEvent::Connect { conn: conn.id }),
+        Mode::Fed => {}
     }
     let mut guard = CloseGuard {
         conn: conn.clone(),
@@ -311,10 +334,14 @@ async fn serve(conn: Arc<Conn>, announce: bool) {
         total_read: 0,
         read_start: 0,
         buf: BytesMut::with_capacity(READ_CHUNK),
-        // Core's headersTimeout clock starts when the connection is
-        // accepted, so a peer that never sends a byte also gets its 408.
-        reading: Reading::Head {
-            started: Some(Instant::now()),
+        reading: if mode == Mode::Client {
+            Reading::Raw
+        } else {
+            // Core's headersTimeout clock starts when the connection is
+            // accepted, so a peer that never sends a byte also gets its 408.
+            Reading::Head {
+                started: Some(Instant::now()),
+            }
         },
         read_eof: false,
         last_activity: Instant::now(),

@@ -14,6 +14,7 @@ pub const EV_DRAIN: u32 = 8;
 pub const EV_END: u32 = 9;
 pub const EV_CLOSE: u32 = 10;
 pub const EV_DATA: u32 = 11;
+pub const EV_CONNECT: u32 = 12;
 
 /// Request flags: bits 0–3 major version, 4–7 minor version.
 pub const REQ_KEEP_ALIVE: u32 = 1 << 8;
@@ -76,10 +77,14 @@ pub enum ServerEvent {
         errno: i32,
         syscall: &'static str,
     },
-    /// Raw bytes after an upgrade.
+    /// Raw bytes after an upgrade, or on a client connection.
     Data {
         conn: u32,
         data: Bytes,
+    },
+    /// A client connection is established.
+    Connect {
+        conn: u32,
     },
 }
 
@@ -108,7 +113,8 @@ impl ServerEvent {
             | ServerEvent::Drain { conn }
             | ServerEvent::End { conn }
             | ServerEvent::Close { conn, .. }
-            | ServerEvent::Data { conn, .. } => *conn,
+            | ServerEvent::Data { conn, .. }
+            | ServerEvent::Connect { conn } => *conn,
         }
     }
 }

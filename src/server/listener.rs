@@ -125,7 +125,7 @@ impl Listener {
                 };
                 match accepted {
                     Ok(stream) => {
-                        conn::start(Conn::new(server.clone(), stream), true);
+                        conn::start(Conn::new(server.clone(), stream), conn::Mode::Accepted);
                     }
                     Err(e) if is_transient_accept_error(&e) => {
                         // EMFILE and friends: back off instead of spinning.

@@ -1,0 +1,311 @@
+'use strict';
+// Client connections: a Socket (the same class as the server's, so
+// `instanceof net.Socket` holds) that connects through the Rust runtime.
+// Names are resolved here with dns.lookup (or options.lookup), as net does,
+// then Rust connects to the address; the bytes flow raw in both directions
+// and ClientRequest runs the response parser on them.
+
+const dns = require('node:dns');
+const { isIP } = require('node:net');
+
+const { Socket, ConnHandle, errnoError, kId } = require('./socket');
+const {
+  binding, EVENT_WIDTH,
+  EV_CONNECT, EV_DATA, EV_END, EV_CLOSE, EV_DRAIN, EV_TIMEOUT,
+} = require('./native');
+const { codes, ExceptionWithHostPort } = require('./internal/errors');
+const { validatePort, validateFunction, validateNumber } = require('./internal/validators');
+
+const { ERR_INVALID_IP_ADDRESS, ERR_INVALID_ADDRESS_FAMILY, ERR_MISSING_ARGS } = codes;
+
+const kRefd = Symbol('rhttp.clientRefd');
+const kConnectArgs = Symbol('rhttp.connectArgs');
+// Addresses still to try after a failed connect, and how to connect.
+const kAlternatives = Symbol('rhttp.alternatives');
+
+// ---- the process-wide client event queue --------------------------------
+
+let native = null;
+const sockets = new Map();
+let refCount = 0;
+let isRef = false;
+
+function client() {
+  if (native === null) {
+    native = new binding.NativeClient(dispatch);
+    native.setRef(false);
+  }
+  return native;
+}
+
+/** Ref'd client sockets keep the loop alive; pooled (unref'd) ones don't. */
+function addRef(delta) {
+  refCount += delta;
+  const want = refCount > 0;
+  if (want !== isRef) {
+    isRef = want;
+    client().setRef(want);
+  }
+}
+
+function dispatch() {
+  run(native.drain(), 0);
+}
+
+function run(events, i) {
+  const n = events.length;
+  try {
+    while (i < n) {
+      const kind = events[i];
+      const at = i;
+      i += EVENT_WIDTH[kind];
+      handle(kind, events, at);
+    }
+  } finally {
+    if (i < n) process.nextTick(run, events, i);
+  }
+}
+
+function handle(kind, ev, at) {
+  const id = ev[at + 1];
+  const socket = sockets.get(id);
+  if (socket === undefined) return;
+  switch (kind) {
+    case EV_CONNECT:
+      socket._rhttpConnected();
+      break;
+    case EV_DATA:
+      socket._rhttpPushRaw(ev[at + 2]);
+      break;
+    case EV_END:
+      socket.push(null);
+      break;
+    case EV_DRAIN:
+      socket._rhttpOnDrain();
+      break;
+    case EV_TIMEOUT:
+      socket.emit('timeout');
+      break;
+    case EV_CLOSE:
+      sockets.delete(id);
+      socket._rhttpNativeClose(ev[at + 2], ev[at + 3]);
+      break;
+  }
+}
+
+// ---- ClientSocket -------------------------------------------------------
+
+class ClientSocket extends Socket {
+  constructor(options) {
+    super(null, 0);
+    this._handle = null;
+    this[kId] = 0;
+    this[kRefd] = false;
+    this[kConnectArgs] = null;
+    this._rhttpSetRaw();
+    if (options && options.noDelay !== undefined) this._rhttpNoDelay = !!options.noDelay;
+  }
+
+  /** net.Socket#connect(options[, cb]) | (port[, host][, cb]) | (path[, cb]). */
+  connect(...args) {
+    const [options, cb] = normalizeConnectArgs(args);
+    if (typeof cb === 'function') this.once('connect', cb);
+    this.connecting = true;
+    if (!this[kRefd]) {
+      this[kRefd] = true;
+      addRef(1);
+    }
+    if (options.path) {
+      this._rhttpStart(client().connectUnix(String(options.path)), options.path, undefined);
+      return this;
+    }
+    lookupAndConnect(this, options);
+    return this;
+  }
+
+  _rhttpStart(id, address, port) {
+    this[kConnectArgs] = { address, port };
+    if (id < 0) {
+      process.nextTick(connectErrorNT, this, new ExceptionWithHostPort(id, 'connect', address, port));
+      return;
+    }
+    this[kId] = id;
+    sockets.set(id, this);
+  }
+
+  _rhttpConnected() {
+    this.connecting = false;
+    this[kAlternatives] = null;
+    this._handle = new ConnHandle(this, this[kId]);
+    this.emit('connect');
+    this.emit('ready');
+  }
+
+  _rhttpNativeClose(errno, syscall) {
+    if (this.destroyed) return;
+    if (syscall === 'connect' && this.connecting && this[kAlternatives]) {
+      // Node 20 tries every resolved address (autoSelectFamily).
+      const { addresses, start } = this[kAlternatives];
+      const next = addresses.shift();
+      if (addresses.length === 0) this[kAlternatives] = null;
+      start(next.address);
+      return;
+    }
+    if (errno !== 0) {
+      const { address, port } = this[kConnectArgs] || {};
+      this.destroy(syscall === 'connect' ?
+        new ExceptionWithHostPort(-errno, 'connect', address, port) :
+        errnoError(-errno, syscall || 'read'));
+    } else {
+      this.destroy();
+    }
+  }
+
+  // Writes made while connecting wait for 'connect', as in net.
+  _write(chunk, encoding, cb) {
+    if (this.connecting) {
+      this.once('connect', () => super._write(chunk, encoding, cb));
+      return;
+    }
+    super._write(chunk, encoding, cb);
+  }
+
+  _writev(chunks, cb) {
+    if (this.connecting) {
+      this.once('connect', () => super._writev(chunks, cb));
+      return;
+    }
+    super._writev(chunks, cb);
+  }
+
+  _final(cb) {
+    if (this.connecting) {
+      this.once('connect', () => super._final(cb));
+      return;
+    }
+    super._final(cb);
+  }
+
+  ref() {
+    if (!this[kRefd] && !this.destroyed) {
+      this[kRefd] = true;
+      addRef(1);
+    }
+    return this;
+  }
+
+  unref() {
+    if (this[kRefd]) {
+      this[kRefd] = false;
+      addRef(-1);
+    }
+    return this;
+  }
+
+  _destroy(err, cb) {
+    if (this[kRefd]) {
+      this[kRefd] = false;
+      addRef(-1);
+    }
+    if (this.connecting) {
+      this.connecting = false;
+      if (this[kId] !== 0) binding.connDestroy(this[kId]);
+      sockets.delete(this[kId]);
+    } else if (this[kId] !== 0 && this._handle === null) {
+      sockets.delete(this[kId]);
+    }
+    super._destroy(err, cb);
+  }
+}
+
+function connectErrorNT(socket, err) {
+  socket.destroy(err);
+}
+
+function normalizeConnectArgs(args) {
+  if (args.length === 0) throw new ERR_MISSING_ARGS(['options', 'port', 'path']);
+  let options = {};
+  const first = args[0];
+  if (first !== null && typeof first === 'object') {
+    options = first;
+  } else if (typeof first === 'string' && !/^\d+$/.test(first)) {
+    options.path = first;
+  } else {
+    options.port = first;
+    if (args.length > 1 && typeof args[1] === 'string') options.host = args[1];
+  }
+  const cb = args[args.length - 1];
+  return [options, typeof cb === 'function' ? cb : null];
+}
+
+function lookupAndConnect(socket, options) {
+  const { localAddress, localPort } = options;
+  const host = options.host || 'localhost';
+  let port = options.port;
+  if (localAddress && !isIP(localAddress)) throw new ERR_INVALID_IP_ADDRESS(localAddress);
+  if (localPort) validateNumber(localPort, 'options.localPort');
+  if (port !== undefined) {
+    if (typeof port !== 'number' && typeof port !== 'string') {
+      throw new codes.ERR_INVALID_ARG_TYPE('options.port', ['number', 'string'], port);
+    }
+    validatePort(port);
+  }
+  port |= 0;
+  const noDelay = options.noDelay === undefined ? socket._rhttpNoDelay !== false : !!options.noDelay;
+  const start = (ip) => socket._rhttpStart(
+    client().connectTcp(ip, port, localAddress, localPort || undefined, noDelay), ip, port);
+
+  if (isIP(host)) {
+    process.nextTick(() => {
+      if (socket.connecting) start(host);
+    });
+    return;
+  }
+  if (options.lookup != null) validateFunction(options.lookup, 'options.lookup');
+  const lookup = options.lookup || dns.lookup;
+  const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family | 0);
+  const dnsopts = { family, hints: options.hints || 0 };
+  if (family !== 4 && family !== 6 && dnsopts.hints === 0) dnsopts.hints = dns.ADDRCONFIG;
+  socket._host = host;
+  // Node 20 tries every address of both families (autoSelectFamily); here
+  // they are tried one after another, the first family first.
+  const autoSelect = family !== 4 && family !== 6 && !localAddress &&
+    (options.autoSelectFamily ?? require('node:net').getDefaultAutoSelectFamily());
+  if (autoSelect) dnsopts.all = true;
+  lookup(host, dnsopts, (err, ip, addressType) => {
+    if (!autoSelect) socket.emit('lookup', err, ip, addressType, host);
+    if (!socket.connecting) return;
+    if (err) {
+      if (autoSelect) socket.emit('lookup', err, undefined, undefined, host);
+      process.nextTick(connectErrorNT, socket, err);
+      return;
+    }
+    let candidates = autoSelect ? ip : [{ address: ip, family: addressType }];
+    if (autoSelect) {
+      for (const a of candidates) socket.emit('lookup', null, a.address, a.family, host);
+      const first = candidates.length ? candidates[0].family : 4;
+      candidates = [...candidates.filter((a) => a.family === first),
+        ...candidates.filter((a) => a.family !== first)];
+    }
+    const valid = candidates.filter((a) => isIP(a.address) && (a.family === 4 || a.family === 6));
+    if (valid.length === 0) {
+      const a = candidates[0] || {};
+      const e = !isIP(a.address) ? new ERR_INVALID_IP_ADDRESS(a.address) :
+        new ERR_INVALID_ADDRESS_FAMILY(a.family, options.host, options.port);
+      process.nextTick(connectErrorNT, socket, e);
+      return;
+    }
+    if (valid.length > 1) socket[kAlternatives] = { addresses: valid.slice(1), start };
+    start(valid[0].address);
+  });
+}
+
+/** net.createConnection for rhttp sockets. */
+function createConnection(...args) {
+  const [options, cb] = normalizeConnectArgs(args);
+  const socket = new ClientSocket(options);
+  if (options.timeout) socket.setTimeout(options.timeout);
+  return socket.connect(options, cb || undefined);
+}
+
+module.exports = { ClientSocket, createConnection };

@@ -1,0 +1,94 @@
+//! `NativeClient`: the one event queue (and doorbell) for every client
+//! connection of the process, and connecting. Argument conversion only.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Function, Unknown};
+use napi::{Env, Result};
+use napi_derive::napi;
+
+use super::batch::{ArrayBuilder, RawValue};
+use super::js_callback::{doorbell_fn, set_ref, DoorbellFn, TsfnDoorbell};
+use super::server::write_event;
+use crate::client::connect::{self, Target};
+use crate::server::{ServerOptions, ServerShared};
+
+#[napi]
+pub struct NativeClient {
+    shared: Arc<ServerShared>,
+    doorbell: Arc<DoorbellFn>,
+}
+
+#[napi]
+impl NativeClient {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(on_events: Function<'_, (), Unknown<'static>>) -> Result<Self> {
+        // Client connections run raw: no request parsing, no server timeouts.
+        let options = ServerOptions {
+            headers_timeout: None,
+            request_timeout: None,
+            ..ServerOptions::default()
+        };
+        let doorbell = Arc::new(doorbell_fn(on_events)?);
+        let shared = Arc::new(ServerShared::new(
+            options,
+            Box::new(TsfnDoorbell(doorbell.clone())),
+        ));
+        Ok(NativeClient { shared, doorbell })
+    }
+
+    /// Connect to `ip:port` (a literal address: JS resolves names first, as
+    /// net does). Returns the connection id, or -22 (EINVAL) for a bad address.
+    #[napi(catch_unwind)]
+    pub fn connect_tcp(
+        &self,
+        ip: String,
+        port: u32,
+        local_address: Option<String>,
+        local_port: Option<u32>,
+        no_delay: bool,
+    ) -> i64 {
+        let Ok(ip) = ip.parse::<IpAddr>() else {
+            return -22;
+        };
+        let local = match (local_address, local_port) {
+            (None, None) => None,
+            (addr, port) => {
+                let unspecified = if ip.is_ipv4() { "0.0.0.0" } else { "::" };
+                match addr.as_deref().unwrap_or(unspecified).parse::<IpAddr>() {
+                    Ok(a) => Some(SocketAddr::new(a, port.unwrap_or(0) as u16)),
+                    Err(_) => return -22,
+                }
+            }
+        };
+        let target = Target::Tcp {
+            addr: SocketAddr::new(ip, port as u16),
+            local,
+            no_delay,
+        };
+        connect::connect(self.shared.clone(), target) as i64
+    }
+
+    #[napi(catch_unwind)]
+    pub fn connect_unix(&self, path: String) -> i64 {
+        connect::connect(self.shared.clone(), Target::Unix { path }) as i64
+    }
+
+    /// Whether client connections keep the event loop alive (core: a ref'd
+    /// socket does, a pooled one is unref'd).
+    #[napi(catch_unwind)]
+    pub fn set_ref(&self, env: Env, on: bool) -> Result<()> {
+        set_ref(&env, &self.doorbell, on)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn drain(&self, env: Env) -> Result<RawValue> {
+        let batch = self.shared.events.drain();
+        let mut out = ArrayBuilder::new(env.raw(), batch.len() * 4)?;
+        for event in batch {
+            write_event(&mut out, event)?;
+        }
+        Ok(out.finish())
+    }
+}

@@ -1,0 +1,6 @@
+//! Client connections: connecting (TCP or Unix), then the same connection
+//! task as the server's, in raw mode — the bytes go to the JS socket and
+//! the response parser runs on the JS side's call (`binding::parser`).
+//! Knows tokio, not napi.
+
+pub mod connect;
