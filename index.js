@@ -5,37 +5,23 @@ const { IncomingMessage } = require('./lib/incoming');
 const { OutgoingMessage, validateHeaderName, validateHeaderValue } = require('./lib/outgoing');
 const { Server, ServerResponse, _connectionListener } = require('./lib/server');
 const { methods } = require('./lib/common');
-const { codes } = require('./lib/internal/errors');
 const { validateInteger } = require('./lib/internal/validators');
 const core = require('node:http');
+const httpAgent = require('./lib/agent');
+const { ClientRequest } = require('./lib/client');
 
 function createServer(opts, requestListener) {
   return new Server(opts, requestListener);
 }
 
-// The client half (request, get, Agent, ClientRequest, globalAgent) is the
-// work of issue "HTTP client"; until it lands these fail loudly rather than
-// quietly handing the request to node:http.
-function clientNotImplemented(name) {
-  const err = new codes.ERR_METHOD_NOT_IMPLEMENTED(name);
-  err.message += ' (rhttp: the HTTP client is not implemented yet; use node:http for requests)';
-  return err;
+function request(url, options, cb) {
+  return new ClientRequest(url, options, cb);
 }
 
-function request() {
-  throw clientNotImplemented('request()');
-}
-
-function get() {
-  throw clientNotImplemented('get()');
-}
-
-function Agent() {
-  throw clientNotImplemented('Agent');
-}
-
-function ClientRequest() {
-  throw clientNotImplemented('ClientRequest');
+function get(url, options, cb) {
+  const req = request(url, options, cb);
+  req.end();
+  return req;
 }
 
 /** The llhttp free-list knob: rhttp parsers live in Rust, so there is no
@@ -48,7 +34,7 @@ module.exports = {
   _connectionListener,
   METHODS: methods.slice().sort(),
   STATUS_CODES: core.STATUS_CODES,
-  Agent,
+  Agent: httpAgent.Agent,
   ClientRequest,
   IncomingMessage,
   OutgoingMessage,
@@ -68,11 +54,9 @@ Object.defineProperty(module.exports, 'globalAgent', {
   configurable: true,
   enumerable: true,
   get() {
-    throw clientNotImplemented('globalAgent');
+    return httpAgent.globalAgent;
   },
   set(value) {
-    Object.defineProperty(module.exports, 'globalAgent', {
-      __proto__: null, value, writable: true, configurable: true, enumerable: true,
-    });
+    httpAgent.globalAgent = value;
   },
 });

@@ -1,5 +1,6 @@
-// Smoke test of the benchmark harness (benchmark/run.js --smoke): it runs end to end
-// and every server answers correctly. Ratios are not checked: they are noise at 1 s.
+// Smoke test of the benchmark harness (benchmark/run.js --smoke): it runs end to end,
+// every server answers correctly, and every client gets its responses (count and status).
+// Ratios are not checked: they are noise at 1 s.
 import test from 'ava'
 import { execFile, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -16,6 +17,15 @@ const SCENARIOS = ['hello', 'close', 'headers', 'post-echo', 'pipeline']
 const hasWrk = !spawnSync('wrk', ['-v'], { stdio: 'ignore', timeout: 5000 }).error
 // rhttp is measured as soon as its entry point exists; from then on a load failure is a test failure.
 const rhttpWritten = fs.existsSync(path.join(root, 'index.js'))
+// rhttp's client likewise, as soon as its Agent and request() stop throwing ERR_METHOD_NOT_IMPLEMENTED
+// (index.js's placeholders until the client lands); from then on any client failure is a test failure.
+const rhttpClientWritten = rhttpWritten && spawnSync(process.execPath, ['-e', `
+  const h = require(${JSON.stringify(root)})
+  try {
+    new h.Agent({ keepAlive: true })
+    h.request({ host: '127.0.0.1', port: 9, agent: false }).on('error', () => {}).destroy()
+  } catch (err) { if (err.code === 'ERR_METHOD_NOT_IMPLEMENTED') process.exit(3) }
+  process.exit(0)`], { stdio: 'ignore', timeout: 20000 }).status !== 3
 
 function needWrk(t) {
   if (!hasWrk) t.fail('wrk is not installed: .ci/run must install it (apt-get install -y wrk)')
@@ -32,7 +42,7 @@ function bench(args, timeout = 50000) {
 async function smoke(t, impls) {
   if (!needWrk(t)) return
   const out = path.join(tmp, `smoke-${impls.replace(/\W/g, '_')}.json`)
-  const r = await bench(['--smoke', '--impls', impls, '--out', out])
+  const r = await bench(['--smoke', '--scenarios', SCENARIOS.join(','), '--impls', impls, '--out', out])
   t.log(r.stdout)
   t.is(r.code, 0, `run.js failed:\n${r.stderr}`)
   if (r.code !== 0) return
@@ -67,6 +77,59 @@ if (rhttpWritten) {
   })
   test.skip('bench --smoke: node:http vs rhttp — SKIPPED because index.js does not exist yet; runs once it does', () => {})
 }
+
+// Client scenario: every client's responses were all 200 'ok' (the client process checks
+// each one and fails otherwise) and the server counted as many requests as the client.
+async function clientSmoke(t, impls) {
+  const out = path.join(tmp, 'smoke-client.json')
+  const r = await bench(['--smoke', '--scenarios', 'client-get', ...(impls ? ['--impls', impls] : []), '--out', out])
+  t.log(r.stdout)
+  t.is(r.code, 0, `run.js failed:\n${r.stderr}`)
+  if (r.code !== 0) return
+  const res = JSON.parse(fs.readFileSync(out, 'utf8'))
+  const [scn] = res.scenarios
+  t.is(scn.name, 'client-get')
+  t.deepEqual(scn.labels, (impls || 'node,rhttp,undici').split(','))
+  t.regex(r.stdout, /^== client-get:/m)
+  t.regex(r.stdout, /undici\/node/)
+  for (const label of scn.labels) {
+    const runs = res.runs.filter((x) => x.scenario === 'client-get' && x.label === label)
+    t.is(runs.length, 1, `${label}: one run`)
+    const [run] = runs
+    t.true(run.requests > 0 && run.rps > 0, `${label}: made requests`)
+    t.is(run.server.requests, run.requests + run.warmupRequests, `${label}: server count = client's good responses`)
+    t.deepEqual(run.server.byMethod, { GET: run.server.requests }, `${label}: only GETs`)
+    t.true(run.server.connections <= res.options.connections, `${label}: keep-alive (${run.server.connections} connections)`)
+    t.true(run.cpuUsPerReq > 0 && run.rssMB > 0, `${label}: CPU and RSS measured`)
+    t.is(typeof res.summary['client-get'].byLabel[label].cpuUsPerReq.median, 'number')
+  }
+}
+
+if (rhttpClientWritten) {
+  test.serial('bench --smoke client-get: node:http vs rhttp vs undici, every client gets its responses', async (t) => {
+    await clientSmoke(t, null)
+  })
+} else {
+  test.serial('bench --smoke client-get: node:http vs undici (rhttp client not written yet)', async (t) => {
+    await clientSmoke(t, 'node,undici')
+  })
+  test.skip('bench --smoke client-get with rhttp — SKIPPED because rhttp\'s request()/Agent throw ERR_METHOD_NOT_IMPLEMENTED; runs once they do not', () => {})
+}
+
+test.serial('bench refuses a client that gets wrong responses', async (t) => {
+  const fake = path.join(tmp, 'wrong-client.js')
+  fs.writeFileSync(fake, `'use strict'
+const http = require('node:http')
+let n = 0
+module.exports = { ...http, request: (opts, cb) => http.request(opts, (res) => {
+  if (++n === 20) res.statusCode = 500
+  cb(res)
+}) }
+`)
+  const r = await bench(['--smoke', '--scenarios', 'client-get', '--impls', `node,${fake}`, '--no-save'], 20000)
+  t.is(r.code, 2, r.stderr)
+  t.regex(r.stderr, /wrong-client client failed in scenario client-get .*wrong response: status 500/)
+})
 
 test.serial('bench refuses a server that answers wrong', async (t) => {
   if (!needWrk(t)) return

@@ -1,22 +1,27 @@
 'use strict'
-// npm run bench: node:http vs rhttp side by side, driven by wrk, A/B alternated. See README.md.
+// npm run bench: node:http vs rhttp side by side, A/B alternated. Server scenarios: each
+// implementation serves, wrk drives it. Client scenarios: each implementation (and undici)
+// is the client of the same raw-net server. See README.md.
 const fs = require('node:fs')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
-const { parse, HELP } = require('./lib/args')
-const { selectScenarios } = require('./lib/scenarios')
-const { installCleanup, startServer, runWrk } = require('./lib/children')
+const { parse, labels: labelsFor, HELP } = require('./lib/args')
+const { selectScenarios, DEFAULT_IMPLS } = require('./lib/scenarios')
+const { installCleanup, startServer, runWrk, runClientChild } = require('./lib/children')
 const { parseWrk } = require('./lib/wrk')
 const proc = require('./lib/proc')
 const { maskedHead, CheckError } = require('./lib/check')
 const { machineInfo } = require('./lib/machine')
-const { resolveImpl } = require('./lib/impl')
+const { resolveImpl, resolveClient } = require('./lib/impl')
 const { summarizeScenario, printResult, printCompare } = require('./lib/report')
 
 const RESULTS = path.join(__dirname, 'results')
 const CLIENT_CPU = 0
 const SERVER_CPU = 1
 const PER_RUN_OVERHEAD_S = 0.2 // server start + check + stop, measured ~0.13 s
+const PER_CLIENT_RUN_OVERHEAD_S = 0.4 // server + client process start, undici's require, stop
+const GATE_MAX_REQUESTS = 200 // client correctness gate: requests per implementation and scenario
+const GATE_MAX_MS = 3000
 
 class UsageError extends Error {}
 
@@ -27,8 +32,10 @@ function have(cmd, args) {
   return !r.error
 }
 
-function preflight(opts) {
-  if (!have('wrk', ['-v'])) throw new UsageError('wrk not found: install the Debian package (apt-get install wrk); .ci/run must install it')
+function preflight(opts, scenarios) {
+  if (scenarios.some((s) => s.kind === 'server') && !have('wrk', ['-v'])) {
+    throw new UsageError('wrk not found: install the Debian package (apt-get install wrk); .ci/run must install it')
+  }
   if (opts.pinned) {
     if (!have('taskset', ['-V'])) throw new UsageError('--pinned needs taskset (util-linux), which is not installed')
     const cpus = require('node:os').availableParallelism()
@@ -36,18 +43,52 @@ function preflight(opts) {
   }
 }
 
+// Implementations of a scenario: --impls, or the defaults of its kind.
+function implsOf(scn, opts) {
+  return opts.impls || DEFAULT_IMPLS[scn.kind]
+}
+
 // Each implementation must be requirable before we spend minutes on the others.
-function checkLoadable(impls) {
-  for (const impl of new Set(impls)) {
-    if (impl === 'node') continue
-    const mod = resolveImpl(impl)
-    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(mod)}).createServer`],
-      { encoding: 'utf8', timeout: 20000 })
-    if (r.status !== 0) {
-      const why = r.error ? r.error.message : (r.stderr.split('\n').find((l) => /Error/.test(l)) || r.stderr.trim())
-      throw new UsageError(`implementation '${impl}' (${mod}) cannot be required: ${why}` +
-        (impl === 'rhttp' ? '\n  build it first (npm run build), or measure the harness with --impls node,node' : ''))
+function checkLoadable(scenarios, opts) {
+  const seen = new Set()
+  for (const scn of scenarios) {
+    for (const impl of implsOf(scn, opts)) {
+      if (seen.has(`${scn.kind} ${impl}`)) continue
+      seen.add(`${scn.kind} ${impl}`)
+      if (scn.kind === 'client') checkClientLoadable(impl)
+      else checkServerLoadable(impl)
     }
+  }
+}
+
+function checkServerLoadable(impl) {
+  if (impl === 'undici') throw new UsageError("implementation 'undici' is a client only: it has no server scenario (use --scenarios client-get,client-post64k)")
+  if (impl !== 'node') checkRequire(impl, resolveImpl(impl), 'createServer')
+}
+
+function checkClientLoadable(impl) {
+  if (impl === 'node') return
+  const { module: mod } = resolveClient(impl)
+  if (impl === 'undici') {
+    try {
+      require.resolve('undici')
+    } catch {
+      throw new UsageError("implementation 'undici' cannot be required: it is a devDependency, run npm install")
+    }
+    return
+  }
+  checkRequire(impl, mod, 'request', 'Agent')
+}
+
+// Requires mod in a child process and checks that it exports these functions.
+function checkRequire(impl, mod, ...exportsWanted) {
+  const script = `const m = require(${JSON.stringify(mod)})\n` +
+    `for (const k of ${JSON.stringify(exportsWanted)}) if (typeof m[k] !== 'function') { console.error('Error: it exports no ' + k + '()'); process.exit(1) }`
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20000 })
+  if (r.status !== 0) {
+    const why = r.error ? r.error.message : (r.stderr.split('\n').find((l) => /Error/.test(l)) || r.stderr.trim())
+    throw new UsageError(`implementation '${impl}' (${mod}) cannot be required: ${why}` +
+      (impl === 'rhttp' ? '\n  build it first (npm run build), or measure the harness with --impls node,node' : ''))
   }
 }
 
@@ -75,7 +116,7 @@ function timestamp(d = new Date()) {
 
 // One measured run: fresh server process, correctness check, warm-up, measurement.
 async function runOne(scn, impl, label, round, opts) {
-  const server = await startServer(scn.server, impl, { cpu: opts.pinned ? SERVER_CPU : null, env: opts.env })
+  const server = await startServer(scn.server, [impl, '0'], { name: impl, cpu: opts.pinned ? SERVER_CPU : null, env: opts.env })
   try {
     let first
     try {
@@ -131,6 +172,124 @@ async function runOne(scn, impl, label, round, opts) {
   }
 }
 
+// The first failure a client process reported, for the user: it is a bug in that client.
+function clientFailure(label, scn, c, gate) {
+  const where = `${label} client failed in scenario ${scn.name}${gate ? ' (correctness gate)' : ''}`
+  const r = c.result
+  if (r && !r.ok && r.error) {
+    const e = r.error
+    const stack = e.stack ? `\n${e.stack.split('\n').slice(0, 12).map((l) => `      ${l}`).join('\n')}` : ''
+    const hint = e.code === 'ERR_METHOD_NOT_IMPLEMENTED' ? `\n  ${label}'s client is not implemented yet; measure the others with --impls node,undici` : ''
+    const without = `\n  (to measure without this client: --scenarios client-get,client-post64k --impls node,undici, or only the server scenarios: --scenarios hello,close,headers,post-echo,pipeline)`
+    return `${where}${gate ? '' : ` during the ${r.phase}`} after ${r.answered} good response(s)${e.uncaught ? ', uncaught exception' : ''}: ` +
+      `${e.code ? `${e.code}: ` : ''}${e.message}${stack}` +
+      `${c.stderr.trim() ? `\n  stderr: ${c.stderr.trim().slice(-2000)}` : ''}${hint || without}`
+  }
+  const how = c.timedOut ? `was killed after ${c.timeoutMs} ms` : `exited with code ${c.code}${c.signal ? `, signal ${c.signal}` : ''} without a result`
+  return `${where}: the client process ${how}\n${c.stderr.trim().slice(-3000)}${c.stdout ? `\n${c.stdout}` : ''}`
+}
+
+// The server's own count must match what the client says it got answered: the
+// requests really were made, with the scenario's method and body size.
+function checkServerStats(stats, res, scn, label) {
+  const total = res.requests + res.warmupRequests
+  const problems = []
+  if (stats.requests !== total) problems.push(`the server received ${stats.requests} requests, the client counted ${total} good responses`)
+  if ((stats.byMethod[scn.method] || 0) !== stats.requests) problems.push(`methods ${JSON.stringify(stats.byMethod)}, want only ${scn.method}`)
+  if (stats.minBody !== scn.bodyBytes || stats.maxBody !== scn.bodyBytes || stats.bodyBytes !== stats.requests * scn.bodyBytes) {
+    problems.push(`request bodies of ${stats.minBody}..${stats.maxBody} bytes (${stats.bodyBytes} in all), want ${scn.bodyBytes} each`)
+  }
+  if (stats.badRequests > 0) problems.push(`${stats.badRequests} unparsable request(s)`)
+  if (problems.length) throw new CheckError(`${label} client in scenario ${scn.name} made wrong requests: ${problems.join('; ')}`)
+}
+
+// One client run: fresh target server, fresh client process (warm-up + measured window
+// inside it), server CPU and /proc/stat read when the window starts and ends.
+// gate: a short check run (GATE_MAX_REQUESTS requests), nothing measured.
+async function runClientOne(scn, impl, label, round, opts, gate = false) {
+  const server = await startServer(scn.server, ['0'], { name: 'client-target', cpu: opts.pinned ? SERVER_CPU : null })
+  try {
+    const { script } = resolveClient(impl)
+    const durationMs = gate ? GATE_MAX_MS : opts.duration * 1000
+    const warmupMs = gate ? 0 : opts.warmup * 1000
+    const args = [impl, scn.name, String(server.port), '--concurrency', String(opts.connections),
+      '--duration-ms', String(durationMs), '--warmup-ms', String(warmupMs),
+      ...(gate ? ['--max-requests', String(GATE_MAX_REQUESTS)] : [])]
+    const snap = () => ({ t: process.hrtime.bigint(), srv: proc.processCpuTicks(server.pid), sys: proc.systemCpu() })
+    let w0 = null
+    let w1 = null
+    const c = await runClientChild(script, args, {
+      cpu: opts.pinned ? CLIENT_CPU : null,
+      env: opts.env,
+      timeoutMs: durationMs + warmupMs + 20000, // + process start and the client's 5 s drain limit
+      onStart: () => { w0 = snap() },
+      onResult: () => { w1 = snap() },
+    })
+    if (!c.result || !c.result.ok || c.code !== 0) throw new CheckError(clientFailure(label, scn, c, gate))
+    if (!server.alive()) throw new Error(`client-target server died during scenario ${scn.name} (${label} client): ${server.stderr.text}`)
+    const stats = JSON.parse(await server.query('stats'))
+    checkServerStats(stats, c.result, scn, label)
+    if (gate) return null
+
+    const res = c.result
+    const tickMs = 1000 / proc.clockTicks()
+    const windowMs = Number(w1.t - w0.t) / 1e6 // run.js's view of the client's window, for the /proc figures
+    const serverCpuMs = (w1.srv - w0.srv) * tickMs
+    const sys = proc.systemDelta(w0.sys, w1.sys)
+    const clientCpuMs = (res.cpuUserUs + res.cpuSystemUs) / 1000
+    const pctOfCore = (ms) => (ms / windowMs) * 100
+    return {
+      scenario: scn.name,
+      impl,
+      label,
+      round,
+      pid: c.pid,
+      module: res.module,
+      moduleVersion: res.version || null,
+      requests: res.requests,
+      warmupRequests: res.warmupRequests,
+      wallMs: res.wallMs,
+      rps: (res.requests * 1000) / res.wallMs,
+      cpuUserUs: res.cpuUserUs,
+      cpuSystemUs: res.cpuSystemUs,
+      cpuUsPerReq: res.requests > 0 ? (clientCpuMs * 1000) / res.requests : null,
+      clientCpuPct: (clientCpuMs / res.wallMs) * 100,
+      latencyMs: res.latencyMs,
+      p99Ms: res.latencyMs.p99,
+      rssMB: res.rssKB / 1024,
+      hwmMB: res.maxRssKB / 1024,
+      windowMs,
+      serverCpuMs,
+      serverCpuPct: pctOfCore(serverCpuMs),
+      serverCpuUsPerReq: res.requests > 0 ? (serverCpuMs * 1000) / res.requests : null,
+      otherPct: Math.max(0, pctOfCore(sys.busy * tickMs - serverCpuMs - clientCpuMs)), // can dip below 0 by tick rounding
+      softirqPct: pctOfCore(sys.softirq * tickMs),
+      stealPct: pctOfCore(sys.steal * tickMs),
+      server: {
+        connections: stats.connections,
+        requests: stats.requests,
+        byMethod: stats.byMethod,
+        bodyBytes: stats.bodyBytes,
+        chunked: stats.chunked,
+        closeRequested: stats.closeRequested,
+      },
+      requestHead: stats.firstHead[scn.method] || null,
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+// Before any measurement: every client implementation makes a few hundred requests of
+// each client scenario, answered and counted right, or the run stops (exit code 2).
+async function gateClients(scenarios, opts) {
+  for (const scn of scenarios.filter((s) => s.kind === 'client')) {
+    const impls = implsOf(scn, opts)
+    const labels = labelsFor(impls)
+    for (let i = 0; i < impls.length; i++) await runClientOne(scn, impls[i], labels[i], 0, opts, true)
+  }
+}
+
 // One line per kind of problem, naming the worst run.
 function runWarnings(runs, labels, opts) {
   const out = []
@@ -163,6 +322,46 @@ function runWarnings(runs, labels, opts) {
   return out
 }
 
+function clientWarnings(runs, labels, opts) {
+  const out = []
+  const at = (r) => `${r.label} round ${r.round}`
+  const worst = (key, pred, say) => {
+    const hit = runs.filter(pred)
+    if (hit.length === 0) return
+    const w = hit.reduce((a, b) => (b[key] > a[key] ? b : a))
+    out.push(`${say(w)} in ${hit.length} of ${runs.length} runs (worst: ${at(w)}, ${w[key].toFixed(0)}% of a core)`)
+  }
+  worst('serverCpuPct', (r) => r.serverCpuPct >= 90, () => 'server-bound: the target server, not the client, was near the limit')
+  worst('otherPct', (r) => r.otherPct >= 25, () => 'noisy neighbour: other processes used >= 25% of a core')
+  worst('stealPct', (r) => r.stealPct >= 10, () => 'hypervisor steal >= 10% of a core')
+  for (const r of runs) {
+    if (r.server.closeRequested > 0) out.push(`${at(r)}: ${r.server.closeRequested} request(s) sent Connection: close despite the keep-alive agent`)
+    if (r.server.connections > opts.connections) {
+      out.push(`${at(r)}: the client opened ${r.server.connections} TCP connections for ${opts.connections} in flight: keep-alive sockets were not all reused`)
+    }
+  }
+  // Clients of the node:http API (node, rhttp, paths) should send the same request bytes.
+  const mask = (h) => h && h.replace(/^(host:\s*127\.0\.0\.1:)\d+$/im, '$1<port>')
+  const apiRuns = runs.filter((r) => r.impl !== 'undici' && r.requestHead)
+  const base = apiRuns[0]
+  if (base) {
+    for (const label of labels) {
+      const other = apiRuns.find((r) => r.label === label)
+      if (other && other.label !== base.label && mask(other.requestHead) !== mask(base.requestHead)) {
+        out.push(`request heads differ:\n      ${base.label}: ${JSON.stringify(mask(base.requestHead))}\n      ${label}: ${JSON.stringify(mask(other.requestHead))}`)
+      }
+    }
+  }
+  return out
+}
+
+function clientProgress(r, scn, opts) {
+  const f = (x, d = 0) => (x === null || x === undefined ? '-' : x.toFixed(d))
+  log(`[${scn.name} ${r.round}/${opts.rounds}] ${r.label.padEnd(8)} ${Math.round(r.rps).toLocaleString('en-US').padStart(9)} req/s` +
+    `  ${f(r.cpuUsPerReq, 1)} µs/req  p99 ${f(r.p99Ms, 2)} ms  rss ${f(r.rssMB, 1)} MB` +
+    `  client ${f(r.clientCpuPct)}%  server ${f(r.serverCpuPct)}%  other ${f(r.otherPct)}%`)
+}
+
 function progress(r, scn, opts) {
   const f = (x, d = 0) => (x === null ? '-' : x.toFixed(d))
   log(`[${scn.name} ${r.round}/${opts.rounds}] ${r.label.padEnd(8)} ${Math.round(r.rps).toLocaleString('en-US').padStart(9)} req/s` +
@@ -179,8 +378,10 @@ async function main() {
     const res = loadResult(opts.report)
     for (const scn of res.scenarios) { // recomputed, so old files read like new ones
       const runs = res.runs.filter((r) => r.scenario === scn.name)
-      res.summary[scn.name] = summarizeScenario(runs, res.labels)
-      res.warnings[scn.name] = runWarnings(runs, res.labels, res.options)
+      const labels = scn.labels || res.labels // per scenario since the client scenarios
+      const kind = scn.kind || 'server'
+      res.summary[scn.name] = summarizeScenario(runs, labels, kind)
+      res.warnings[scn.name] = (kind === 'client' ? clientWarnings : runWarnings)(runs, labels, res.options)
     }
     printResult(res)
     if (opts.compare) {
@@ -190,16 +391,27 @@ async function main() {
     return 0
   }
 
-  const scenarios = selectScenarios(opts.scenarios)
-  preflight(opts)
-  checkLoadable(opts.impls)
+  const scenarios = selectScenarios(opts.scenarios).map((s) => {
+    const impls = implsOf(s, opts)
+    return { ...s, impls, labels: labelsFor(impls) }
+  })
+  preflight(opts, scenarios)
+  checkLoadable(scenarios, opts)
   const outFile = opts.save ? (opts.out || path.join(RESULTS, `${timestamp()}.json`)) : null
   const compareFile = opts.compare ? resolveCompare(opts.compare, outFile) : null
   const compareWith = compareFile ? loadResult(compareFile) : null
 
-  const perRun = opts.duration + opts.warmup + PER_RUN_OVERHEAD_S
-  const estimate = scenarios.length * opts.rounds * opts.impls.length * perRun
-  log(`rhttp benchmark: ${scenarios.map((s) => s.name).join(', ')} × ${opts.labels.join(' vs ')}, ` +
+  const runSeconds = (s) => opts.duration + opts.warmup + (s.kind === 'client' ? PER_CLIENT_RUN_OVERHEAD_S : PER_RUN_OVERHEAD_S)
+  const gateSeconds = (s) => (s.kind === 'client' ? s.impls.length * (PER_CLIENT_RUN_OVERHEAD_S + 0.1) : 0)
+  const estimate = scenarios.reduce((t, s) => t + opts.rounds * s.impls.length * runSeconds(s) + gateSeconds(s), 0)
+  const groups = []
+  for (const s of scenarios) {
+    const vs = s.labels.join(' vs ')
+    const g = groups.find((x) => x.vs === vs)
+    if (g) g.names.push(s.name)
+    else groups.push({ vs, names: [s.name] })
+  }
+  log(`rhttp benchmark: ${groups.map((g) => `${g.names.join(', ')} × ${g.vs}`).join('; ')}, ` +
     `${opts.rounds} round(s) × ${opts.duration}s (+${opts.warmup}s warm-up), about ${Math.ceil(estimate)} s`)
   // Backstop over the per-child timeouts.
   const watchdog = setTimeout(() => {
@@ -214,25 +426,40 @@ async function main() {
     finishedAt: null,
     machine: machineInfo(),
     options: { ...opts, scenarios: scenarios.map((s) => s.name), clockTicks: proc.clockTicks(), serverReuse: false },
-    labels: opts.labels,
-    scenarios: scenarios.map((s) => ({ name: s.name, desc: s.desc, server: s.server, wrk: s.wrk })),
+    labels: [...new Set(scenarios.flatMap((s) => s.labels))], // every label; each scenario has its own list
+    scenarios: scenarios.map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      desc: s.desc,
+      server: s.server,
+      wrk: s.wrk,
+      impls: s.impls,
+      labels: s.labels,
+      ...(s.kind === 'client' ? { method: s.method, bodyBytes: s.bodyBytes, concurrency: opts.connections } : {}),
+    })),
     runs: [],
     summary: {},
     warnings: {},
   }
 
+  if (scenarios.some((s) => s.kind === 'client')) {
+    log('client correctness gate: each client makes a few hundred requests of each client scenario')
+    await gateClients(scenarios, opts)
+  }
+
   for (const scn of scenarios) {
     const runs = []
+    const client = scn.kind === 'client'
     for (let round = 1; round <= opts.rounds; round++) {
-      for (let i = 0; i < opts.impls.length; i++) { // A/B alternation within each round
-        const r = await runOne(scn, opts.impls[i], opts.labels[i], round, opts)
-        progress(r, scn, opts)
+      for (let i = 0; i < scn.impls.length; i++) { // A/B alternation within each round
+        const r = await (client ? runClientOne : runOne)(scn, scn.impls[i], scn.labels[i], round, opts)
+        ;(client ? clientProgress : progress)(r, scn, opts)
         runs.push(r)
       }
     }
     result.runs.push(...runs)
-    result.summary[scn.name] = summarizeScenario(runs, opts.labels)
-    result.warnings[scn.name] = runWarnings(runs, opts.labels, opts)
+    result.summary[scn.name] = summarizeScenario(runs, scn.labels, scn.kind)
+    result.warnings[scn.name] = (client ? clientWarnings : runWarnings)(runs, scn.labels, opts)
   }
   result.finishedAt = new Date().toISOString()
 

@@ -16,10 +16,20 @@ const {
 const { codes, ExceptionWithHostPort } = require('./internal/errors');
 const { validatePort, validateFunction, validateNumber } = require('./internal/validators');
 
-const { ERR_INVALID_IP_ADDRESS, ERR_INVALID_ADDRESS_FAMILY, ERR_MISSING_ARGS } = codes;
+const {
+  ERR_INVALID_IP_ADDRESS, ERR_INVALID_ADDRESS_FAMILY, ERR_MISSING_ARGS,
+  ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
+} = codes;
 
+// Whether the socket should keep the loop alive (ref()/unref()), and
+// whether it currently counts: only once it has a connection id.
+const kWantRef = Symbol('rhttp.wantRef');
 const kRefd = Symbol('rhttp.clientRefd');
 const kConnectArgs = Symbol('rhttp.connectArgs');
+// The idle timeout set before the connection existed, and the JS timer
+// standing in for it while connecting.
+const kPendingTimeout = Symbol('rhttp.pendingTimeout');
+const kConnectTimer = Symbol('rhttp.connectTimer');
 // Addresses still to try after a failed connect, and how to connect.
 const kAlternatives = Symbol('rhttp.alternatives');
 
@@ -78,7 +88,10 @@ function handle(kind, ev, at) {
       socket._rhttpPushRaw(ev[at + 2]);
       break;
     case EV_END:
+      // As net's onStreamRead at EOF: the read(0) lets 'end' fire even
+      // when nobody reads, so a half-closed socket gets ended.
       socket.push(null);
+      socket.read(0);
       break;
     case EV_DRAIN:
       socket._rhttpOnDrain();
@@ -98,8 +111,11 @@ function handle(kind, ev, at) {
 class ClientSocket extends Socket {
   constructor(options) {
     super(null, 0);
+    // net.createConnection's default: the peer's FIN ends our side too.
+    this.allowHalfOpen = Boolean(options && options.allowHalfOpen);
     this._handle = null;
     this[kId] = 0;
+    this[kWantRef] = true;
     this[kRefd] = false;
     this[kConnectArgs] = null;
     this._rhttpSetRaw();
@@ -111,10 +127,6 @@ class ClientSocket extends Socket {
     const [options, cb] = normalizeConnectArgs(args);
     if (typeof cb === 'function') this.once('connect', cb);
     this.connecting = true;
-    if (!this[kRefd]) {
-      this[kRefd] = true;
-      addRef(1);
-    }
     if (options.path) {
       this._rhttpStart(client().connectUnix(String(options.path)), options.path, undefined);
       return this;
@@ -131,12 +143,15 @@ class ClientSocket extends Socket {
     }
     this[kId] = id;
     sockets.set(id, this);
+    syncRef(this);
   }
 
   _rhttpConnected() {
     this.connecting = false;
     this[kAlternatives] = null;
     this._handle = new ConnHandle(this, this[kId]);
+    clearTimeout(this[kConnectTimer]);
+    if (this[kPendingTimeout] > 0) binding.connSetTimeout(this[kId], this[kPendingTimeout]);
     this.emit('connect');
     this.emit('ready');
   }
@@ -161,10 +176,26 @@ class ClientSocket extends Socket {
     }
   }
 
-  // Writes made while connecting wait for 'connect', as in net.
+  setTimeout(msecs, callback) {
+    super.setTimeout(msecs, callback);
+    if (this._handle === null && !this.destroyed) {
+      // No Rust connection yet: a JS timer covers the connect phase, and
+      // the timeout is handed to Rust once connected.
+      const ms = Math.min(Math.trunc(msecs), 2147483647);
+      this[kPendingTimeout] = ms;
+      clearTimeout(this[kConnectTimer]);
+      if (ms > 0) {
+        this[kConnectTimer] = setTimeout(emitConnectTimeout, ms, this).unref();
+      }
+    }
+    return this;
+  }
+
+  // Writes made while connecting wait for 'connect', as in net (and fail
+  // with ERR_SOCKET_CLOSED_BEFORE_CONNECTION if it never comes).
   _write(chunk, encoding, cb) {
     if (this.connecting) {
-      this.once('connect', () => super._write(chunk, encoding, cb));
+      afterConnect(this, () => super._write(chunk, encoding, cb), cb);
       return;
     }
     super._write(chunk, encoding, cb);
@@ -172,7 +203,7 @@ class ClientSocket extends Socket {
 
   _writev(chunks, cb) {
     if (this.connecting) {
-      this.once('connect', () => super._writev(chunks, cb));
+      afterConnect(this, () => super._writev(chunks, cb), cb);
       return;
     }
     super._writev(chunks, cb);
@@ -180,33 +211,28 @@ class ClientSocket extends Socket {
 
   _final(cb) {
     if (this.connecting) {
-      this.once('connect', () => super._final(cb));
+      afterConnect(this, () => super._final(cb), cb);
       return;
     }
     super._final(cb);
   }
 
   ref() {
-    if (!this[kRefd] && !this.destroyed) {
-      this[kRefd] = true;
-      addRef(1);
-    }
+    this[kWantRef] = true;
+    syncRef(this);
     return this;
   }
 
   unref() {
-    if (this[kRefd]) {
-      this[kRefd] = false;
-      addRef(-1);
-    }
+    this[kWantRef] = false;
+    syncRef(this);
     return this;
   }
 
   _destroy(err, cb) {
-    if (this[kRefd]) {
-      this[kRefd] = false;
-      addRef(-1);
-    }
+    clearTimeout(this[kConnectTimer]);
+    this[kWantRef] = false;
+    syncRef(this);
     if (this.connecting) {
       this.connecting = false;
       if (this[kId] !== 0) binding.connDestroy(this[kId]);
@@ -216,6 +242,27 @@ class ClientSocket extends Socket {
     }
     super._destroy(err, cb);
   }
+}
+
+function syncRef(socket) {
+  const want = socket[kWantRef] && socket[kId] !== 0;
+  if (want !== socket[kRefd]) {
+    socket[kRefd] = want;
+    addRef(want ? 1 : -1);
+  }
+}
+
+function afterConnect(socket, run, cb) {
+  const onClose = () => cb(new ERR_SOCKET_CLOSED_BEFORE_CONNECTION());
+  socket.once('connect', () => {
+    socket.off('close', onClose);
+    run();
+  });
+  socket.once('close', onClose);
+}
+
+function emitConnectTimeout(socket) {
+  if (socket.connecting) socket.emit('timeout');
 }
 
 function connectErrorNT(socket, err) {
@@ -263,7 +310,8 @@ function lookupAndConnect(socket, options) {
   }
   if (options.lookup != null) validateFunction(options.lookup, 'options.lookup');
   const lookup = options.lookup || dns.lookup;
-  const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family | 0);
+  // net's socketToDnsFamily: names to numbers, anything else as given.
+  const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
   const dnsopts = { family, hints: options.hints || 0 };
   if (family !== 4 && family !== 6 && dnsopts.hints === 0) dnsopts.hints = dns.ADDRCONFIG;
   socket._host = host;

@@ -101,7 +101,41 @@ function isLenient() {
   return insecureHTTPParser;
 }
 
+// A head crosses from Rust as one latin1 record: fields joined by NUL, or,
+// when a field itself holds a NUL (insecure parser only), `len:field…`
+// with this flag set (src/bridge/record.rs).
+const RECORD_LENGTH_PREFIXED = 1 << 11;
+
+function splitRecord(record, flags) {
+  if ((flags & RECORD_LENGTH_PREFIXED) === 0) return record.split('\0');
+  const fields = [];
+  let i = 0;
+  while (i < record.length) {
+    const colon = record.indexOf(':', i);
+    const end = colon + 1 + Number(record.slice(i, colon));
+    fields.push(record.slice(colon + 1, end));
+    i = end;
+  }
+  return fields;
+}
+
+// Core's C++ parser hands headers to JS in batches of 31 pairs once a head
+// has more than 31, and JS stops appending batches once it holds
+// maxHeaderPairs entries; rawHeaders keeps whole batches (observed on Node
+// 20: 2100 headers give 2046 rawHeaders entries by default).
+const HEADER_BATCH_ENTRIES = 62;
+
+function keptRawHeaders(list, maxEntries) {
+  if (maxEntries <= 0 || list.length <= HEADER_BATCH_ENTRIES) return list;
+  let kept = 0;
+  while (kept < list.length && kept < maxEntries) kept += HEADER_BATCH_ENTRIES;
+  return kept >= list.length ? list : list.slice(0, kept);
+}
+
 module.exports = {
+  keptRawHeaders,
+  RECORD_LENGTH_PREFIXED,
+  splitRecord,
   _checkInvalidHeaderChar: checkInvalidHeaderChar,
   _checkIsHttpToken: checkIsHttpToken,
   checkInvalidHeaderChar,

@@ -13,6 +13,7 @@ const net = require('node:net');
 const EE = require('node:events');
 const assert = require('node:assert');
 const dc = require('node:diagnostics_channel');
+const { AsyncResource } = require('node:async_hooks');
 const { promisify } = require('node:util');
 
 const {
@@ -50,6 +51,14 @@ const kRefSockets = Symbol('rhttp.refSockets');
 const kIsRef = Symbol('rhttp.isRef');
 const kState = Symbol('rhttp.state');
 const kFed = Symbol('rhttp.fed');
+// The peer's FIN is on its way to the readable side (EV_END seen, 'end'
+// not yet pushed); and the Rust connection closed cleanly meanwhile.
+const kEofPending = Symbol('rhttp.eofPending');
+const kClosedAfterEof = Symbol('rhttp.closedAfterEof');
+// The connection's async context (core's HTTPServerAsyncResource): every
+// event of the connection runs in it, so AsyncLocalStorage state a handler
+// sets is seen by that request's later callbacks and by no other connection.
+const kAsyncScope = Symbol('rhttp.asyncScope');
 const kEmptyObject = Object.freeze({ __proto__: null });
 
 const HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER = 1000;
@@ -580,10 +589,25 @@ function handleEvent(server, kind, ev, at) {
   }
   const socket = server[kSockets].get(id);
   if (socket === undefined) return;
+  // A whole batch arrives in one threadsafe-function call, i.e. in one
+  // async context shared by all connections; give each event its own.
+  const scope = socket[kAsyncScope];
+  if (scope !== undefined) {
+    scope.runInAsyncScope(handleSocketEvent, null, server, socket, id, kind, ev, at);
+  } else {
+    handleSocketEvent(server, socket, id, kind, ev, at);
+  }
+}
+
+function handleSocketEvent(server, socket, id, kind, ev, at) {
   if (kind === EV_CLOSE) {
     server[kSockets].delete(id);
     // A fed stream belongs to user code; close it only if Rust failed.
-    if (socket[kFed] === undefined || ev[at + 2] !== 0) {
+    if (socket[kEofPending] === true && ev[at + 2] === 0) {
+      // Both sides are done. As in core, 'end' comes first and the stream
+      // then destroys itself (see pushEof).
+      socket[kClosedAfterEof] = true;
+    } else if (socket[kFed] === undefined || ev[at + 2] !== 0) {
       onNativeClose(socket, ev[at + 2], ev[at + 3]);
     }
     return;
@@ -612,11 +636,15 @@ function handleEvent(server, kind, ev, at) {
       socket._rhttpOnDrain();
       break;
     case EV_END:
+      // Nothing is read after the peer's FIN: keep the count for when the
+      // Rust connection is gone.
+      if (socket._rhttpSaveCounters !== undefined) socket._rhttpSaveCounters();
       if (socket[kFed] !== undefined) {
         socketOnEnd.call(socket);
       } else {
         // In core the FIN is a read callback of its own, after the ticks
         // queued by the data before it.
+        socket[kEofPending] = true;
         setImmediate(pushEof, socket);
       }
       break;
@@ -627,7 +655,15 @@ function handleEvent(server, kind, ev, at) {
 }
 
 function pushEof(socket) {
-  if (!socket.destroyed) socket.push(null);
+  socket[kEofPending] = false;
+  if (socket.destroyed) return;
+  socket.push(null);
+  // As net's onStreamRead at EOF: 'end' now if nothing is left unread.
+  socket.read(0);
+  // The Rust connection is gone: with the writable side finished, 'end'
+  // auto-destroys the stream (as net.Socket's autoDestroy does in core);
+  // otherwise nothing more can happen on it.
+  if (socket[kClosedAfterEof] === true && !socket.writableFinished) socket.destroy();
 }
 
 function onConnection(server, id) {
@@ -672,6 +708,9 @@ function connectionListener(socket) {
   const fed = !(socket instanceof Socket);
   if (fed) adoptSocket(server, socket);
   socket.server = server;
+  // Made here, in the context of whoever emitted 'connection', as core
+  // makes the parser's resource in connectionListenerInternal.
+  socket[kAsyncScope] = new AsyncResource('HTTPINCOMINGMESSAGE');
 
   if (server.timeout && typeof socket.setTimeout === 'function')
     socket.setTimeout(server.timeout);
@@ -952,6 +991,12 @@ function keptRawHeaders(list, maxEntries) {
 }
 
 function onUpgrade(server, socket, state, req) {
+  // As core's onParserExecuteCommon: the keep-alive timer of an earlier
+  // request is cleared, and llhttp has completed the message (its body, if
+  // any, is part of `head`) before 'upgrade'/'connect' is emitted.
+  resetSocketTimeout(server, socket, state);
+  req.complete = true;
+  req.push(null);
   const eventName = req.method === 'CONNECT' ? 'connect' : 'upgrade';
   if (eventName === 'upgrade' || server.listenerCount(eventName) > 0) {
     const bodyHead = binding.connDecideUpgrade(socket._rhttpId, true) || Buffer.alloc(0);
@@ -966,8 +1011,9 @@ function onUpgrade(server, socket, state, req) {
     socket.removeListener('drain', socketOnDrain);
     socket.removeListener('timeout', socketOnTimeout);
     socket[kState] = null;
-    delete socket.setEncoding;
-    socket.pause();
+    // socket.setEncoding keeps throwing ERR_HTTP_SOCKET_ENCODING, as in core.
+    // Neither flowing nor paused: the first 'data' listener starts the
+    // flow (core sets only this; a pause() would make isPaused() true).
     socket.readableFlowing = null;
     if (socket[kFed] === undefined) socket._rhttpSetRaw();
     server.emit(eventName, req, socket, bodyHead);

@@ -15,6 +15,10 @@ const kId = Symbol('rhttp.connId');
 const kPendingWriteCb = Symbol('rhttp.pendingWriteCb');
 const kRaw = Symbol('rhttp.raw');
 const kUnref = Symbol('rhttp.unref');
+// Bytes handed to the connection (core's _bytesDispatched), and the Rust
+// counters last seen, for after the connection is gone.
+const kDispatched = Symbol('rhttp.dispatched');
+const kLastCounters = Symbol('rhttp.lastCounters');
 
 /** The `_handle` of a Socket: the slice of TCPWrap's interface that
  * net.Socket's own methods call, backed by the Rust connection. */
@@ -109,6 +113,8 @@ class Socket extends net.Socket {
     this[kPendingWriteCb] = null;
     this[kRaw] = false;
     this[kUnref] = false;
+    this[kDispatched] = 0;
+    this[kLastCounters] = null;
     this._handle = new ConnHandle(this, id);
     this.server = server;
     this._server = server;
@@ -118,16 +124,30 @@ class Socket extends net.Socket {
     return this[kId];
   }
 
-  // net's getters read private fields net's own _destroy fills in; ours
-  // keeps the last counters instead.
+  // net's getters read private fields net's own _destroy fills in. Core's
+  // bytesRead is the handle's count (here Rust's, kept once the connection
+  // is gone); bytesWritten is what was handed to the handle plus what
+  // still waits in the stream's buffer, counted in JS as core does.
   get bytesRead() {
-    const c = this._handle ? binding.connCounters(this[kId]) : this._rhttpBytes;
+    const c = (this._handle && binding.connCounters(this[kId])) || this[kLastCounters];
     return c ? c[0] : 0;
   }
 
   get bytesWritten() {
-    const c = this._handle ? binding.connCounters(this[kId]) : this._rhttpBytes;
-    return c ? c[1] : 0;
+    let bytes = this[kDispatched];
+    const buffered = this.writableBuffer;
+    for (let i = 0; i < buffered.length; i++) {
+      const el = buffered[i];
+      bytes += typeof el.chunk === 'string' ? Buffer.byteLength(el.chunk, el.encoding) : el.chunk.length;
+    }
+    return bytes;
+  }
+
+  /** Remember Rust's counters: the connection may be gone by the time
+   * user code asks (after the peer's FIN nothing more is read). */
+  _rhttpSaveCounters() {
+    const c = binding.connCounters(this[kId]);
+    if (c) this[kLastCounters] = c;
   }
 
   // ---- writable side ----
@@ -135,12 +155,19 @@ class Socket extends net.Socket {
   _write(chunk, encoding, cb) {
     let status;
     if (typeof chunk === 'string') {
-      status = encoding === 'latin1' || encoding === 'binary' || encoding === 'ascii' ?
-        binding.connWriteLatin1(this[kId], chunk) :
-        encoding === 'utf8' || encoding === 'utf-8' ?
-          binding.connWriteUtf8(this[kId], chunk) :
-          binding.connWrite(this[kId], Buffer.from(chunk, encoding));
+      if (encoding === 'latin1' || encoding === 'binary' || encoding === 'ascii') {
+        this[kDispatched] += chunk.length;
+        status = binding.connWriteLatin1(this[kId], chunk);
+      } else if (encoding === 'utf8' || encoding === 'utf-8') {
+        this[kDispatched] += Buffer.byteLength(chunk, 'utf8');
+        status = binding.connWriteUtf8(this[kId], chunk);
+      } else {
+        const buf = Buffer.from(chunk, encoding);
+        this[kDispatched] += buf.length;
+        status = binding.connWrite(this[kId], buf);
+      }
     } else {
+      this[kDispatched] += chunk.length;
       status = binding.connWrite(this[kId], chunk);
     }
     this._afterWrite(status, cb);
@@ -160,6 +187,7 @@ class Socket extends net.Socket {
     if (allLatin1) {
       let s = '';
       for (let i = 0; i < chunks.length; i++) s += chunks[i].chunk;
+      this[kDispatched] += s.length;
       this._afterWrite(binding.connWriteLatin1(this[kId], s), cb);
       return;
     }
@@ -168,7 +196,9 @@ class Socket extends net.Socket {
       const c = chunks[i];
       bufs[i] = typeof c.chunk === 'string' ? Buffer.from(c.chunk, c.encoding) : c.chunk;
     }
-    this._afterWrite(binding.connWrite(this[kId], bufs.length === 1 ? bufs[0] : Buffer.concat(bufs)), cb);
+    const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
+    this[kDispatched] += data.length;
+    this._afterWrite(binding.connWrite(this[kId], data), cb);
   }
 
   _afterWrite(status, cb) {
@@ -242,7 +272,7 @@ class Socket extends net.Socket {
   _destroy(err, cb) {
     const handle = this._handle;
     if (handle) {
-      this._rhttpBytes = binding.connCounters(this[kId]);
+      this._rhttpSaveCounters();
       binding.connDestroy(this[kId]);
       this._handle = null;
     }

@@ -3,17 +3,21 @@ const { parseArgs } = require('node:util')
 
 const HELP = `usage: node benchmark/run.js [flags]      (npm run bench -- [flags])
 
-  --scenarios LIST   comma list of hello,close,headers,post-echo,pipeline or 'all' (default all)
-  --impls LIST       implementations, first is the baseline of the ratios (default node,rhttp);
-                     node = node:http, rhttp = this repo, or a path to a module exporting createServer
+  --scenarios LIST   comma list of hello,close,headers,post-echo,pipeline (server scenarios),
+                     client-get,client-post64k (client scenarios) or 'all' (default all)
+  --impls LIST       implementations, first is the baseline of the ratios (default node,rhttp for
+                     server scenarios, node,rhttp,undici for client scenarios); node = node:http,
+                     rhttp = this repo, undici = undici (client scenarios only), or a path to a
+                     module with the node:http API (createServer, or request + Agent)
   --rounds N         A/B rounds per scenario (default 3; --smoke: 1)
-  --duration S       seconds per measured wrk run (default 5; --smoke: 1)
-  --warmup S         seconds of wrk warm-up before each measured run, 0 = none (default 1; --smoke: 0)
-  --connections N    wrk -c (default 50)
+  --duration S       seconds per measured run (default 5; --smoke: 1)
+  --warmup S         seconds of warm-up load before each measured run, 0 = none (default 1; --smoke: 0)
+  --connections N    wrk -c; client scenarios: requests in flight = agent maxSockets (default 50)
   --threads N        wrk -t (default 1)
-  --pinned           wrk on CPU 0, server on CPU 1 (taskset)
+  --pinned           load generator (wrk / the client) on CPU 0, server on CPU 1 (taskset)
   --smoke            CI mode: 1 round, 1 s, no warm-up (explicit flags still win)
-  --env K=V          set an environment variable for the server processes (repeatable)
+  --env K=V          set an environment variable for the processes of the implementation under
+                     test: servers in server scenarios, clients in client scenarios (repeatable)
   --out FILE         result JSON path (default benchmark/results/<timestamp>.json)
   --no-save          do not write a result JSON
   --compare FILE     after the run, print each median's change vs FILE ('last' = newest in results/)
@@ -35,7 +39,7 @@ function list(v) {
 function labels(impls) {
   const seen = {}
   return impls.map((i) => {
-    const base = i === 'node' || i === 'rhttp' ? i : require('node:path').basename(i).replace(/\.js$/, '')
+    const base = i === 'node' || i === 'rhttp' || i === 'undici' ? i : require('node:path').basename(i).replace(/\.js$/, '')
     seen[base] = (seen[base] || 0) + 1
     return seen[base] === 1 ? base : `${base}#${seen[base]}`
   })
@@ -48,7 +52,7 @@ function parse(argv) {
     allowPositionals: false,
     options: {
       scenarios: { type: 'string', default: 'all' },
-      impls: { type: 'string', default: 'node,rhttp' },
+      impls: { type: 'string' }, // default per kind of scenario: scenarios.DEFAULT_IMPLS
       rounds: { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
@@ -68,7 +72,7 @@ function parse(argv) {
   const opts = {
     help: v.help,
     scenarios: list(v.scenarios),
-    impls: list(v.impls),
+    impls: v.impls === undefined ? null : list(v.impls), // null = the defaults
     rounds: int('rounds', v.rounds ?? (smoke ? 1 : 3), 1, 50),
     duration: int('duration', v.duration ?? (smoke ? 1 : 5), 1, 600),
     warmup: int('warmup', v.warmup ?? (smoke ? 0 : 1), 0, 60),
@@ -83,14 +87,13 @@ function parse(argv) {
     report: v.report ?? null,
   }
   if (opts.threads > opts.connections) throw new Error('--threads must not exceed --connections')
-  if (opts.impls.length === 0) throw new Error('--impls is empty')
+  if (opts.impls && opts.impls.length === 0) throw new Error('--impls is empty')
   for (const kv of v.env) {
     const i = kv.indexOf('=')
     if (i <= 0) throw new Error(`--env wants KEY=VALUE, got '${kv}'`)
     opts.env[kv.slice(0, i)] = kv.slice(i + 1)
   }
-  opts.labels = labels(opts.impls)
   return opts
 }
 
-module.exports = { parse, HELP }
+module.exports = { parse, labels, HELP }

@@ -48,19 +48,36 @@ function tail(stream, max = 8192) {
 }
 
 const SERVERS = path.join(__dirname, '../servers')
+const CLIENTS = path.join(__dirname, '../clients')
 
-// Starts `node servers/<script> <impl> 0` and resolves once it printed its port.
-function startServer(script, impl, { cpu = null, env = {}, timeoutMs = 10000 } = {}) {
-  const args = [path.join(SERVERS, script), impl, '0']
-  const [cmd, argv] = cpu === null
-    ? [process.execPath, args]
-    : ['taskset', ['-c', String(cpu), process.execPath, ...args]] // taskset execs: pid stays node's
-  const child = spawn(cmd, argv, {
+// `node <script> ...args`, under `taskset -c cpu` when cpu is not null (taskset execs: the pid stays node's).
+function spawnNode(script, args, cpu, env) {
+  const argv = [script, ...args]
+  const [cmd, cmdArgs] = cpu === null ? [process.execPath, argv] : ['taskset', ['-c', String(cpu), process.execPath, ...argv]]
+  return spawn(cmd, cmdArgs, {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...env, RHTTP_BENCH_CHILD: '1' },
   })
+}
+
+// Calls onLine for each complete line of a stream.
+function lines(stream, onLine) {
+  let buf = ''
+  stream.setEncoding('utf8')
+  stream.on('data', (d) => {
+    buf += d
+    for (let nl; (nl = buf.indexOf('\n')) >= 0; buf = buf.slice(nl + 1)) onLine(buf.slice(0, nl))
+    if (buf.length > 1 << 20) buf = '' // not ours: no line is that long
+  })
+}
+
+// Starts `node servers/<script> ...args` (server scenarios: args = [impl, '0']) and
+// resolves once it printed its port. Later stdout lines are answers to server.query().
+function startServer(script, args, { name = script, cpu = null, env = {}, timeoutMs = 10000 } = {}) {
+  const child = spawnNode(path.join(SERVERS, script), args, cpu, env)
   track(child, false)
   const stderr = tail(child.stderr)
+  const waiting = [] // resolvers of query()
   const server = {
     pid: child.pid,
     port: null,
@@ -68,31 +85,72 @@ function startServer(script, impl, { cpu = null, env = {}, timeoutMs = 10000 } =
     stderr,
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: () => stop(child),
+    // Writes one line to the server's stdin, resolves with its next stdout line.
+    query: (line, ms = 5000) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} server did not answer '${line}' within ${ms} ms`)), ms)
+      waiting.push((answer) => { clearTimeout(timer); resolve(answer) })
+      child.stdin.write(`${line}\n`)
+    }),
   }
   return new Promise((resolve, reject) => {
-    let out = ''
     let failed = false
     const fail = (why) => {
       if (failed || server.port !== null) return
       failed = true
       clearTimeout(timer)
-      stop(child).then(() => reject(new Error(`${impl} server (${script}) ${why}\n${stderr.text.trim()}`)))
+      stop(child).then(() => reject(new Error(`${name} server (${script}) ${why}\n${stderr.text.trim()}`)))
     }
     const timer = setTimeout(() => fail(`did not print its port within ${timeoutMs} ms`), timeoutMs)
     child.on('error', (err) => fail(`failed to start: ${err.message}`))
     child.on('exit', (code, sig) => fail(`exited (code ${code}, signal ${sig}) before listening`))
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (d) => {
-      if (server.port !== null || failed) return
-      out += d
-      const nl = out.indexOf('\n')
-      if (nl < 0) return
-      const port = Number(out.slice(0, nl).trim())
-      if (!Number.isInteger(port) || port <= 0) return fail(`printed ${JSON.stringify(out.slice(0, nl))}, not a port`)
+    lines(child.stdout, (line) => {
+      if (failed) return
+      if (server.port !== null) {
+        const w = waiting.shift()
+        if (w) w(line) // anything else it prints is ignored
+        return
+      }
+      const port = Number(line.trim())
+      if (!Number.isInteger(port) || port <= 0) return fail(`printed ${JSON.stringify(line)}, not a port`)
       clearTimeout(timer)
       server.port = port
-      child.stdout.resume() // ignore anything else it prints
       resolve(server)
+    })
+  })
+}
+
+// Runs `node clients/<script> ...args` to the end. Calls onStart() when the child prints
+// {"phase":"start"} (its measured window begins) and onResult() when it prints its result
+// line (the window has ended); resolves with its last result line
+// (parsed JSON, or null), exit code and stderr tail. Killed after timeoutMs.
+function runClientChild(script, args, { cpu = null, env = {}, timeoutMs, onStart = () => {}, onResult = () => {} }) {
+  const child = spawnNode(path.join(CLIENTS, script), args, cpu, env)
+  track(child, false)
+  const stderr = tail(child.stderr)
+  let result = null
+  const other = [] // stdout lines that are not ours, for the error message
+  lines(child.stdout, (line) => {
+    let msg = null
+    try { msg = JSON.parse(line) } catch { /* not JSON */ }
+    if (msg && msg.phase === 'start') {
+      onStart()
+    } else if (msg && typeof msg.ok === 'boolean') {
+      result = msg
+      onResult()
+    } else if (other.length < 20) {
+      other.push(line)
+    }
+  })
+  return new Promise((resolve, reject) => {
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      try { child.kill('SIGKILL') } catch { /* gone */ }
+    }, timeoutMs)
+    child.on('error', (err) => { clearTimeout(timer); reject(err) })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ result, code, signal, timedOut, timeoutMs, stderr: stderr.text, stdout: other.join('\n'), pid: child.pid })
     })
   })
 }
@@ -142,4 +200,4 @@ function runWrk(wrkArgs, { cpu = null, timeoutMs }) {
   })
 }
 
-module.exports = { installCleanup, killAll, startServer, runWrk }
+module.exports = { installCleanup, killAll, startServer, runWrk, runClientChild }

@@ -13,6 +13,8 @@ function machineInfo() {
   const dirty = commit ? sh('git', ['status', '--porcelain', '--untracked-files=no']) : null
   let rhttpVersion = null
   try { rhttpVersion = require(`${ROOT}/package.json`).version } catch { /* none */ }
+  let undiciVersion = null // the client scenarios' reference
+  try { undiciVersion = require('undici/package.json').version } catch { /* not installed */ }
   return {
     cpuModel: os.cpus()[0] ? os.cpus()[0].model : null,
     nproc: os.availableParallelism(),
@@ -23,6 +25,7 @@ function machineInfo() {
     gitCommit: commit,
     gitDirty: dirty === null ? null : dirty.length > 0,
     rhttpVersion,
+    undiciVersion,
     loadavgAtStart: os.loadavg(),
   }
 }

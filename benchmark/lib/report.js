@@ -7,6 +7,7 @@ const f1 = (x) => x.toFixed(1)
 const f2 = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
 
 // ratio: shown in the rhttp/node columns. ↑ higher is better, ↓ lower is better.
+// Server scenarios (wrk drives a server of each implementation).
 const METRICS = [
   { key: 'rps', label: 'req/s ↑', fmt: f0, ratio: true },
   { key: 'p99Ms', label: 'p99 latency ms ↓', fmt: f2, ratio: true },
@@ -19,21 +20,56 @@ const METRICS = [
   { key: 'stealPct', label: 'steal % of a core', fmt: f0 },
 ]
 
-function summarizeScenario(runs, labels) {
+// Client scenarios (each implementation is the client of the same raw-net server).
+const CLIENT_METRICS = [
+  { key: 'rps', label: 'req/s ↑', fmt: f0, ratio: true },
+  { key: 'cpuUsPerReq', label: 'client CPU µs/req ↓', fmt: f1, ratio: true },
+  { key: 'p99Ms', label: 'p99 latency ms ↓', fmt: f2, ratio: true },
+  { key: 'rssMB', label: 'client RSS MB (end) ↓', fmt: f1, ratio: true },
+  { key: 'hwmMB', label: 'client peak RSS MB ↓', fmt: f1, ratio: true },
+  { key: 'clientCpuPct', label: 'client CPU % of a core', fmt: f0 },
+  { key: 'serverCpuPct', label: 'server CPU % of a core', fmt: f0 },
+  { key: 'otherPct', label: 'other procs % of a core', fmt: f0 },
+  { key: 'stealPct', label: 'steal % of a core', fmt: f0 },
+]
+
+const kindOf = (scn) => scn.kind || 'server' // result files from before the client scenarios have no kind
+const metricsFor = (kind) => (kind === 'client' ? CLIENT_METRICS : METRICS)
+const labelsOf = (scn, result) => scn.labels || result.labels
+
+// Ratio columns: every implementation vs the first (the baseline); in client scenarios
+// also rhttp/undici when neither is the baseline.
+function ratioPairs(labels, kind) {
+  const base = labels[0]
+  const pairs = labels.slice(1).map((l) => ({ name: `${l}/${base}`, a: l, b: base }))
+  if (kind === 'client' && base !== 'rhttp' && base !== 'undici' && labels.includes('rhttp') && labels.includes('undici')) {
+    pairs.push({ name: 'rhttp/undici', a: 'rhttp', b: 'undici', extra: true })
+  }
+  return pairs
+}
+
+// ratios: { <label>: vs the baseline } (as in every result file); pairRatios: { 'rhttp/undici': ... }.
+function summarizeScenario(runs, labels, kind = 'server') {
+  const metrics = metricsFor(kind)
   const byLabel = {}
   for (const label of labels) {
     const mine = runs.filter((r) => r.label === label)
     byLabel[label] = { n: mine.length }
-    for (const m of METRICS) byLabel[label][m.key] = summarize(mine.map((r) => r[m.key]))
+    for (const m of metrics) byLabel[label][m.key] = summarize(mine.map((r) => r[m.key]))
   }
   const ratios = {}
-  for (const label of labels.slice(1)) {
-    ratios[label] = {}
-    for (const m of METRICS.filter((x) => x.ratio)) {
-      ratios[label][m.key] = ratio(byLabel[label][m.key].median, byLabel[labels[0]][m.key].median)
+  const pairRatios = {}
+  for (const p of ratioPairs(labels, kind)) {
+    const into = p.extra ? (pairRatios[p.name] = {}) : (ratios[p.a] = {})
+    for (const m of metrics.filter((x) => x.ratio)) {
+      into[m.key] = ratio(byLabel[p.a][m.key].median, byLabel[p.b][m.key].median)
     }
   }
-  return { byLabel, ratios }
+  return { byLabel, ratios, pairRatios }
+}
+
+function pairRatio(summary, p) {
+  return p.extra ? (summary.pairRatios || {})[p.name] : summary.ratios[p.a]
 }
 
 function table(rows) {
@@ -47,31 +83,40 @@ function cell(s, fmt) {
   return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`
 }
 
-function scenarioTable(summary, labels) {
-  const base = labels[0]
-  const rows = [['', ...labels, ...labels.slice(1).map((l) => `${l}/${base}`)]]
-  for (const m of METRICS) {
+function scenarioTable(summary, labels, kind = 'server') {
+  const pairs = ratioPairs(labels, kind).filter((p) => pairRatio(summary, p))
+  const rows = [['', ...labels, ...pairs.map((p) => p.name)]]
+  for (const m of metricsFor(kind)) {
     rows.push([
       m.label,
       ...labels.map((l) => cell(summary.byLabel[l][m.key], m.fmt)),
-      ...labels.slice(1).map((l) => (m.ratio && summary.ratios[l][m.key] !== null ? summary.ratios[l][m.key].toFixed(2) : '')),
+      ...pairs.map((p) => {
+        const r = pairRatio(summary, p)[m.key]
+        return m.ratio && typeof r === 'number' ? r.toFixed(2) : ''
+      }),
     ])
   }
   return table(rows)
 }
 
 function header(scn, opts) {
+  if (kindOf(scn) === 'client') {
+    const warm = opts.warmup > 0 ? ` (+${opts.warmup} s warm-up)` : ''
+    return `== ${scn.name}: ${scn.desc}\n   ${opts.connections} requests in flight over keep-alive (http.Agent maxSockets / undici.Pool connections ${opts.connections}), ` +
+      `${opts.rounds} round(s) × ${opts.duration} s${warm}, median (min–max)${opts.pinned ? ', pinned' : ''}\n` +
+      '   server: benchmark/servers/client-target.js (raw net responder, its own process); CPU = the client process, all threads'
+  }
   return `== ${scn.name}: ${scn.desc}\n   wrk -t${opts.threads} -c${opts.connections} -d${opts.duration}s --latency` +
     `${scn.wrk.length ? ' ' + scn.wrk.map((a) => (a.includes(' ') ? `'${a}'` : a.replace(/^.*\/benchmark\//, 'benchmark/'))).join(' ') : ''}` +
     `, ${opts.rounds} round(s), median (min–max)${opts.pinned ? ', pinned' : ''}`
 }
 
 function printResult(result, out = process.stdout) {
-  const { options: opts, labels } = result
+  const { options: opts } = result
   for (const scn of result.scenarios) {
     const summary = result.summary[scn.name]
     if (!summary) continue
-    out.write(`\n${header(scn, opts)}\n${scenarioTable(summary, labels)}\n`)
+    out.write(`\n${header(scn, opts)}\n${scenarioTable(summary, labelsOf(scn, result), kindOf(scn))}\n`)
     for (const w of result.warnings[scn.name] || []) out.write(`  ! ${w}\n`)
   }
 }
@@ -90,22 +135,27 @@ function printCompare(oldRes, newRes, oldName, out = process.stdout) {
     const a = oldRes.summary[scn.name]
     const b = newRes.summary[scn.name]
     if (!a || !b) { out.write(`\n-- ${scn.name}: not in both results\n`); continue }
-    const labels = newRes.labels.filter((l) => a.byLabel[l])
+    const kind = kindOf(scn)
+    const newLabels = labelsOf(scn, newRes)
+    const labels = newLabels.filter((l) => a.byLabel[l])
     if (labels.length === 0) { out.write(`\n-- ${scn.name}: no implementation in common\n`); continue }
-    const ratioLabels = labels.filter((l) => a.ratios[l] && b.ratios[l])
-    const rows = [['', ...labels, ...ratioLabels.map((l) => `${l}/${newRes.labels[0]}`)]]
-    for (const m of METRICS.filter((x) => x.ratio)) {
+    // A ratio is comparable only with the same baseline.
+    const oldScn = (oldRes.scenarios || []).find((x) => x.name === scn.name) || {}
+    const sameBase = labelsOf(oldScn, oldRes)[0] === newLabels[0]
+    const pairs = ratioPairs(newLabels, kind).filter((p) => (sameBase || p.extra) && pairRatio(a, p) && pairRatio(b, p))
+    const rows = [['', ...labels, ...pairs.map((p) => p.name)]]
+    for (const m of metricsFor(kind).filter((x) => x.ratio)) {
       const cells = labels.map((l) => {
         const o = a.byLabel[l][m.key]
         const n = b.byLabel[l][m.key]
-        if (o.median === null || n.median === null) return '-'
+        if (!o || !n || o.median === null || n.median === null) return '-'
         const overlap = o.min <= n.max && n.min <= o.max
         return `${m.fmt(o.median)} → ${m.fmt(n.median)} (${pct(o.median, n.median)}${overlap ? ' ~' : ''})`
       })
-      const ratios = ratioLabels.map((l) => {
-        const o = a.ratios[l][m.key]
-        const n = b.ratios[l][m.key]
-        return o === null || n === null ? '-' : `${o.toFixed(2)} → ${n.toFixed(2)}`
+      const ratios = pairs.map((p) => {
+        const o = pairRatio(a, p)[m.key]
+        const n = pairRatio(b, p)[m.key]
+        return typeof o !== 'number' || typeof n !== 'number' ? '-' : `${o.toFixed(2)} → ${n.toFixed(2)}`
       })
       rows.push([m.label, ...cells, ...ratios])
     }
@@ -113,4 +163,4 @@ function printCompare(oldRes, newRes, oldName, out = process.stdout) {
   }
 }
 
-module.exports = { METRICS, summarizeScenario, scenarioTable, printResult, printCompare }
+module.exports = { METRICS, CLIENT_METRICS, ratioPairs, summarizeScenario, scenarioTable, printResult, printCompare }

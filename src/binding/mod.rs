@@ -3,4 +3,5 @@
 pub mod batch;
 pub mod client;
 pub mod js_callback;
+pub mod parser;
 pub mod server;

@@ -34,15 +34,19 @@ fn slice(raw: &Bytes, r: std::ops::Range<usize>) -> Bytes {
     }
 }
 
-/// What [`ChunkedDecoder::decode`] found.
+/// What [`ChunkedDecoder::decode`] (or a `BodyDecoder`) found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChunkedEvent {
+pub enum BodyEvent {
     /// Body bytes (a whole chunk or a piece of one).
     Data(Bytes),
-    /// The last chunk and the trailer section were read; the body is over.
-    /// Trailers are `(name, value)` as sent, values without surrounding OWS.
+    /// The body is over: for a chunked body, the last chunk and the trailer
+    /// section were read. Trailers are `(name, value)` as sent, values
+    /// without surrounding OWS (always empty for other framings).
     End { trailers: Vec<(Bytes, Bytes)> },
 }
+
+/// The name this event had when only chunked bodies produced it.
+pub type ChunkedEvent = BodyEvent;
 
 /// The decoder's position, one variant per llhttp node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +84,13 @@ pub struct ChunkedDecoder {
     trailer_lines: Vec<HeaderRange>,
     /// llhttp flags after the trailer section (`Connection` may be there).
     trailer_flags: u16,
+    /// The body belongs to a response (llhttp `type`), which changes what
+    /// a `Transfer-Encoding` trailer may hold.
+    response: bool,
+    /// llhttp's flags when the head ended: the trailer section starts from
+    /// them (a head `Content-Length`, allowed in insecure mode, makes a
+    /// trailer one a duplicate).
+    head_flags: u16,
 }
 
 type Step = Result<(), ParseError>;
@@ -100,7 +111,24 @@ impl ChunkedDecoder {
             trailers: None,
             trailer_lines: Vec::new(),
             trailer_flags: 0,
+            response: false,
+            head_flags: flags::CHUNKED | flags::TRANSFER_ENCODING,
         }
+    }
+
+    /// A decoder for the chunked body of a response.
+    pub fn for_response(opts: &ParseOptions) -> Self {
+        ChunkedDecoder {
+            response: true,
+            ..ChunkedDecoder::new(opts)
+        }
+    }
+
+    /// The same decoder, told the llhttp flags its message's head ended
+    /// with.
+    pub(crate) fn after_head_flags(mut self, head_flags: u16) -> Self {
+        self.head_flags = head_flags;
+        self
     }
 
     /// Whether the last chunk and the trailers have been read.
@@ -113,11 +141,25 @@ impl ChunkedDecoder {
     /// of the trailer section, which core honours too (a trailer
     /// `Connection: close` makes a pipelined request `HPE_CLOSED_CONNECTION`).
     pub fn keep_alive_after(&self, head: &RequestHead) -> bool {
+        self.keep_alive_with_trailers(head.version_major, head.version_minor, head.keep_alive)
+    }
+
+    /// llhttp's flags once the trailer section is read (the head's framing
+    /// flags as trailers may have changed them, plus trailer `Connection`
+    /// tokens).
+    pub(crate) fn trailer_flags(&self) -> u16 {
+        self.trailer_flags
+    }
+
+    /// [`keep_alive_after`](Self::keep_alive_after) for any message: its
+    /// version and its head's keep-alive verdict (a chunked message never
+    /// needs EOF, so only the `Connection` tokens count).
+    pub(crate) fn keep_alive_with_trailers(&self, major: u8, minor: u8, keep_alive: bool) -> bool {
         let f = self.trailer_flags;
-        if head.version_major > 0 && head.version_minor > 0 {
-            head.keep_alive && f & flags::CONNECTION_CLOSE == 0
+        if major > 0 && minor > 0 {
+            keep_alive && f & flags::CONNECTION_CLOSE == 0
         } else {
-            head.keep_alive || f & flags::CONNECTION_KEEP_ALIVE != 0
+            keep_alive || f & flags::CONNECTION_KEEP_ALIVE != 0
         }
     }
 
@@ -127,7 +169,7 @@ impl ChunkedDecoder {
     /// its bytes stay in `buf` (the trailers are handed out as slices of it),
     /// so call again with the same buffer after appending to it.
     /// `bytes_parsed` of an error is an offset into `buf` as passed.
-    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<ChunkedEvent>, ParseError> {
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<BodyEvent>, ParseError> {
         let mut p = 0;
         loop {
             match self.state {
@@ -151,7 +193,7 @@ impl ChunkedDecoder {
                     if self.size == 0 {
                         self.state = State::DataAlmostDone;
                     }
-                    return Ok(Some(ChunkedEvent::Data(data)));
+                    return Ok(Some(BodyEvent::Data(data)));
                 }
                 _ => {
                     let Some(&b) = buf.get(p) else {
@@ -354,10 +396,16 @@ impl ChunkedDecoder {
     }
 
     /// The trailer section: parsed in place, handed out as slices.
-    fn trailers(&mut self, buf: &mut BytesMut) -> Result<Option<ChunkedEvent>, ParseError> {
-        let (max, lenient) = (self.max_header_size, self.lenient);
+    fn trailers(&mut self, buf: &mut BytesMut) -> Result<Option<BodyEvent>, ParseError> {
+        let (max, lenient, response) = (self.max_header_size, self.lenient, self.response);
+        let head_flags = self.head_flags;
         let section = self.trailers.get_or_insert_with(|| {
-            HeaderSection::trailers(0, flags::CHUNKED | flags::TRANSFER_ENCODING, max, lenient)
+            let s = HeaderSection::trailers(0, head_flags, max, lenient);
+            if response {
+                s.in_response()
+            } else {
+                s
+            }
         });
         match section.run(buf, &mut self.trailer_lines)? {
             Progress::Done(end) => {
@@ -379,7 +427,7 @@ impl ChunkedDecoder {
                         (slice(&raw, name), value)
                     })
                     .collect();
-                Ok(Some(ChunkedEvent::End { trailers }))
+                Ok(Some(BodyEvent::End { trailers }))
             }
             Progress::NeedMore => {
                 section.check_partial_overflow(buf.len())?;
@@ -406,8 +454,8 @@ mod tests {
             buf.extend_from_slice(read);
             loop {
                 match dec.decode(&mut buf) {
-                    Ok(Some(ChunkedEvent::Data(d))) => body.extend_from_slice(&d),
-                    Ok(Some(ChunkedEvent::End { trailers })) => return (body, Ok(trailers)),
+                    Ok(Some(BodyEvent::Data(d))) => body.extend_from_slice(&d),
+                    Ok(Some(BodyEvent::End { trailers })) => return (body, Ok(trailers)),
                     Ok(None) => break,
                     Err(e) => return (body, Err(e)),
                 }
@@ -441,7 +489,7 @@ mod tests {
         let mut dec = ChunkedDecoder::new(&ParseOptions::default());
         let mut buf = BytesMut::from(BODY);
         while let Ok(Some(ev)) = dec.decode(&mut buf) {
-            if matches!(ev, ChunkedEvent::End { .. }) {
+            if matches!(ev, BodyEvent::End { .. }) {
                 break;
             }
         }
@@ -456,7 +504,7 @@ mod tests {
         let mut dec = ChunkedDecoder::new(&ParseOptions::default());
         let mut buf = BytesMut::from(&b"5\r\nhello\r\n"[..]);
         let base = buf.as_ptr() as usize;
-        let Ok(Some(ChunkedEvent::Data(d))) = dec.decode(&mut buf) else {
+        let Ok(Some(BodyEvent::Data(d))) = dec.decode(&mut buf) else {
             panic!("data expected");
         };
         assert_eq!(d.as_ptr() as usize, base + 3);
@@ -493,7 +541,7 @@ mod tests {
         let mut buf = BytesMut::from(&b"0\r\nConnection: close\r\n\r\n"[..]);
         assert!(matches!(
             dec.decode(&mut buf),
-            Ok(Some(ChunkedEvent::End { .. }))
+            Ok(Some(BodyEvent::End { .. }))
         ));
         // Node: the next pipelined request gets HPE_CLOSED_CONNECTION.
         assert!(head.keep_alive);

@@ -41,6 +41,10 @@ pub enum ErrorKind {
     InvalidMinorVersion,
     ExpectedCrlfAfterVersion,
     ExpectedH2Preface,
+    ExpectedSpaceAfterVersion,
+    // HPE_INVALID_STATUS (responses only)
+    InvalidStatus,
+    InvalidResponseStatus,
     // HPE_STRICT
     StrictCrlfAfterVersion,
     StrictLfAfterCr,
@@ -66,6 +70,7 @@ pub enum ErrorKind {
     CrExpectedAfterChunkExtensionName,
     CrExpectedAfterChunkExtensionValue,
     CrExpectedAfterChunkData,
+    CrExpectedAfterResponseLine,
     // HPE_LF_EXPECTED
     LfExpected,
     // HPE_INVALID_CONTENT_LENGTH
@@ -110,7 +115,9 @@ impl ErrorKind {
             | ExpectedDot
             | InvalidMinorVersion
             | ExpectedCrlfAfterVersion
-            | ExpectedH2Preface => "HPE_INVALID_VERSION",
+            | ExpectedH2Preface
+            | ExpectedSpaceAfterVersion => "HPE_INVALID_VERSION",
+            InvalidStatus | InvalidResponseStatus => "HPE_INVALID_STATUS",
             StrictCrlfAfterVersion
             | StrictLfAfterCr
             | StrictLfAfterHeaders
@@ -131,7 +138,8 @@ impl ErrorKind {
             | CrExpectedAfterChunkSize
             | CrExpectedAfterChunkExtensionName
             | CrExpectedAfterChunkExtensionValue
-            | CrExpectedAfterChunkData => "HPE_CR_EXPECTED",
+            | CrExpectedAfterChunkData
+            | CrExpectedAfterResponseLine => "HPE_CR_EXPECTED",
             LfExpected => "HPE_LF_EXPECTED",
             InvalidContentLength
             | ContentLengthOverflow
@@ -175,6 +183,9 @@ impl ErrorKind {
             InvalidMinorVersion => "Invalid minor version",
             ExpectedCrlfAfterVersion | StrictCrlfAfterVersion => "Expected CRLF after version",
             ExpectedH2Preface => "Expected HTTP/2 Connection Preface",
+            ExpectedSpaceAfterVersion => "Expected space after version",
+            InvalidStatus => "Invalid status code",
+            InvalidResponseStatus => "Invalid response status",
             StrictLfAfterCr => "Expected LF after CR",
             StrictLfAfterHeaders => "Expected LF after headers",
             StrictLfAfterChunkSize => "Expected LF after chunk size",
@@ -197,6 +208,7 @@ impl ErrorKind {
             CrExpectedAfterChunkExtensionName => "Missing expected CR after chunk extension name",
             CrExpectedAfterChunkExtensionValue => "Missing expected CR after chunk extension value",
             CrExpectedAfterChunkData => "Missing expected CR after chunk data",
+            CrExpectedAfterResponseLine => "Missing expected CR after response line",
             LfExpected => "Missing expected LF after header value",
             InvalidContentLength => "Invalid character in Content-Length",
             ContentLengthOverflow => "Content-Length overflow",

@@ -24,7 +24,7 @@ use super::chars::{skip_class, skip_header_chars, HEADER_CHAR, LIST_CHAR, TOKEN}
 use super::error::{ErrorKind, ParseError};
 use super::limits::Lenient;
 
-/// llhttp's `FLAGS` (the ones a request can set).
+/// llhttp's `FLAGS` (the ones a header section can set).
 pub(crate) mod flags {
     pub const CONNECTION_KEEP_ALIVE: u16 = 1 << 0;
     pub const CONNECTION_CLOSE: u16 = 1 << 1;
@@ -138,6 +138,9 @@ pub(crate) struct HeaderSection {
     pub(crate) counted: usize,
     max_header_size: usize,
     lenient: Lenient,
+    /// llhttp `type == HTTP_RESPONSE`: a response may list codings after
+    /// `chunked` (its body then runs to EOF); a request may not.
+    response: bool,
     /// Start of the span llhttp has open (name or value), if any.
     open_span: Option<usize>,
     /// Offset the machine has examined up to.
@@ -167,6 +170,18 @@ impl HeaderSection {
         Self::new(State::FieldStart, pos, 0, flags, max, l)
     }
 
+    /// The same section in a response (llhttp `type == HTTP_RESPONSE`).
+    pub(crate) fn in_response(mut self) -> Self {
+        self.response = true;
+        self
+    }
+
+    /// llhttp `forbidAfterChunkedInRequest`: whether a coding after
+    /// `chunked` is an error here.
+    fn forbids_coding_after_chunked(&self) -> bool {
+        !self.response && !self.lenient.transfer_encoding
+    }
+
     fn new(state: State, pos: usize, counted: usize, flags: u16, max: usize, l: Lenient) -> Self {
         HeaderSection {
             state,
@@ -176,6 +191,7 @@ impl HeaderSection {
             counted,
             max_header_size: max,
             lenient: l,
+            response: false,
             open_span: None,
             pos,
             name: 0..0,
@@ -381,8 +397,9 @@ impl HeaderSection {
                     self.header_state = HeaderState::TransferEncodingChunked;
                     self.state = State::ValueOtherwise;
                 }
-                // RFC 9112 §6.1: chunked must be the final coding.
-                b',' if !l.transfer_encoding => {
+                // RFC 9112 §6.1: chunked must be the final coding (of a
+                // request; a response's body is then read to EOF).
+                b',' if self.forbids_coding_after_chunked() => {
                     self.end_value_span(p, p + 1)?;
                     return fail(ErrorKind::InvalidTransferEncodingValue, p + 1);
                 }
@@ -620,7 +637,7 @@ impl HeaderSection {
             HeaderState::TransferEncoding => {
                 // A request's body is chunked or nothing: no coding may follow
                 // `chunked`, not even in a second header line.
-                if self.flags & CHUNKED != 0 && !self.lenient.transfer_encoding {
+                if self.flags & CHUNKED != 0 && self.forbids_coding_after_chunked() {
                     self.end_value_span(p, p + 1)?;
                     return fail(ErrorKind::InvalidTransferEncodingValue, p + 1);
                 }

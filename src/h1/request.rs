@@ -24,12 +24,13 @@ use super::limits::{
 };
 use super::method::{match_method, Method, MethodMatch};
 
-/// How to parse: Node's server options that reach the parser.
+/// How to parse: the server's (or `http.request`'s) options that reach the
+/// parser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseOptions {
-    /// Node's `maxHeaderSize`: the request target plus all header names and
-    /// values (and, separately, all trailer names and values) must stay
-    /// below this many bytes.
+    /// Node's `maxHeaderSize`: the request target (or the response's status
+    /// message) plus all header names and values (and, separately, all
+    /// trailer names and values) must stay below this many bytes.
     pub max_header_size: usize,
     /// Node's `insecureHTTPParser`: every llhttp lenient flag on. See the
     /// module docs of `h1` for the two lenient behaviours not implemented.

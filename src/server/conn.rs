@@ -22,6 +22,7 @@ use super::registry;
 use super::stream::Stream;
 use super::ServerShared;
 use crate::bridge::lock;
+use crate::bridge::record::join_fields;
 use crate::h1::{
     self, BodyKind, ChunkedDecoder, ChunkedEvent, HeadParser, ParseError, ParseOptions, RequestHead,
 };
@@ -745,18 +746,19 @@ impl Task<'_> {
 
     /// The latin1 record JS slices a request out of, and its flags.
     fn request_record(&self, head: &RequestHead, has_body: bool) -> (Vec<u8>, u32) {
-        let mut text = Vec::with_capacity(head.head_len);
-        text.extend_from_slice(&self.buf[head.method.clone()]);
-        text.push(0);
-        text.extend_from_slice(&self.buf[head.target.clone()]);
-        for (name, value) in &head.headers {
-            text.push(0);
-            text.extend_from_slice(&self.buf[name.clone()]);
-            text.push(0);
-            text.extend_from_slice(&self.buf[value.clone()]);
-        }
-        let mut flags =
-            (head.version_major as u32 & 0xf) | ((head.version_minor as u32 & 0xf) << 4);
+        let buf = &self.buf;
+        let fields = [head.method.clone(), head.target.clone()]
+            .into_iter()
+            .chain(
+                head.headers
+                    .iter()
+                    .flat_map(|(n, v)| [n.clone(), v.clone()]),
+            )
+            .map(|r| &buf[r]);
+        let (text, record_flags) = join_fields(fields, head.head_len);
+        let mut flags = record_flags
+            | (head.version_major as u32 & 0xf)
+            | ((head.version_minor as u32 & 0xf) << 4);
         if head.keep_alive {
             flags |= REQ_KEEP_ALIVE;
         }

@@ -1,0 +1,458 @@
+// 'upgrade' and 'connect': the socket and `head` handed over, then a plain
+// byte stream in both directions with backpressure. Differential against
+// node:http where the scenario is deterministic; the ws library and a
+// CONNECT tunnel run against both servers with the same expectations.
+
+import test from 'ava';
+import { createRequire } from 'node:module';
+import {
+  same, get, delay, once, withTimeout, HOST, IMPLS,
+} from './helpers/diff.mjs';
+
+const require = createRequire(import.meta.url);
+const net = require('node:net');
+const stream = require('node:stream');
+const { WebSocketServer, WebSocket } = require('ws');
+
+const UPGRADE_HEAD = get('/chat?x=1', { Upgrade: 'echo', Connection: 'Upgrade' });
+const SWITCHING = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n';
+
+async function serve(ctx, handler) {
+  const server = ctx.server(handler || ((req, res) => { ctx.push('request'); res.end('plain'); }));
+  const port = await ctx.listen(server);
+  return { server, port };
+}
+
+/** What user code can see of a socket's state at one moment. */
+function sockState(socket) {
+  return {
+    isNetSocket: socket instanceof net.Socket,
+    isDuplex: socket instanceof stream.Duplex,
+    readable: socket.readable,
+    writable: socket.writable,
+    destroyed: socket.destroyed,
+    readyState: socket.readyState,
+    pending: socket.pending,
+    connecting: socket.connecting,
+    handle: !!socket._handle,
+    readableFlowing: socket.readableFlowing,
+    isPaused: socket.isPaused(),
+    allowHalfOpen: socket.allowHalfOpen,
+    timeout: socket.timeout,
+    encrypted: socket.encrypted,
+    readableLength: socket.readableLength,
+    writableLength: socket.writableLength,
+    listeners: ['data', 'end', 'error', 'close', 'drain', 'timeout', 'readable']
+      .map((e) => [e, socket.listenerCount(e)]),
+  };
+}
+
+/** Records the stream events of `socket` into the scenario log. */
+function recordSocket(ctx, socket, label = 'socket') {
+  ctx.record(socket, label, ['end', 'finish', 'close', 'timeout', 'drain'],
+    (ev, arg) => (ev === 'close' ? arg : undefined));
+  socket.on('error', (e) => ctx.push([`${label}:error`, e.code]));
+}
+
+// ---------------------------------------------------------------------------
+// Handing over
+
+test('upgrade: (req, socket, head), the socket state handed over, then an echo both ways', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    let connSocket = null;
+    server.on('connection', (s) => { connSocket = s; });
+    const done = new Promise((resolve) => {
+      server.on('upgrade', (req, socket, head) => {
+        ctx.push(['upgrade', req.method, req.url, req.upgrade, req.httpVersion, { ...req.headers },
+          req.complete, req.readableEnded, head.toString(), Buffer.isBuffer(head)]);
+        ctx.push(['same socket', socket === connSocket, req.socket === socket]);
+        ctx.push(['state', sockState(socket)]);
+        recordSocket(ctx, socket);
+        socket.write(SWITCHING);
+        socket.write(`head:${head}`);
+        socket.on('data', (d) => socket.write(`echo:${d}`));
+        socket.on('end', () => socket.end('bye'));
+        socket.on('close', () => {
+          ctx.push(['counters', socket.bytesRead, socket.bytesWritten, socket._handle === null]);
+          resolve();
+        });
+      });
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(UPGRADE_HEAD + 'early');
+    await c.waitFor('head:early');
+    c.write('more');
+    await c.waitFor('echo:more');
+    c.end();
+    await c.waitClose();
+    await withTimeout(done, 2000, 'server socket close');
+    return c.snapshot();
+  });
+  t.true(node.result.data.endsWith('head:earlyecho:morebye'));
+});
+
+test('upgrade: bytes arriving after the head in later reads reach the socket, head is empty', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    server.on('upgrade', (req, socket, head) => {
+      ctx.push(['upgrade', head.length]);
+      socket.write(SWITCHING);
+      // Nobody reads for a while: the bytes must wait, not be lost.
+      setTimeout(() => {
+        ctx.push(['before data', sockState(socket).readableFlowing]);
+        socket.on('data', (d) => { ctx.push(['data', d.toString()]); socket.end(`got:${d}`); });
+      }, 100);
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(UPGRADE_HEAD);
+    await c.waitFor('101 Switching');
+    c.write('late');
+    await c.waitClose();
+    return c.snapshot();
+  });
+});
+
+test('upgrade after a keep-alive request on the same connection', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx, (req, res) => {
+      ctx.push(['request', req.url]);
+      res.end('first');
+    });
+    server.on('upgrade', (req, socket, head) => {
+      ctx.push(['upgrade', req.url, head.toString()]);
+      socket.end(SWITCHING + 'raw');
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(get('/one'));
+    await c.waitFor('first');
+    c.write(UPGRADE_HEAD + 'tail');
+    await c.waitClose();
+    return c.snapshot();
+  });
+});
+
+test('upgrade request with a body: the body bytes are part of head', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    server.on('upgrade', (req, socket, head) => {
+      ctx.push(['upgrade', req.headers['content-length'], head.toString()]);
+      socket.end(SWITCHING);
+    });
+    return ctx.raw(port, get('/up', { Upgrade: 'echo', Connection: 'Upgrade', 'Content-Length': 5 }) + 'hello+rest');
+  });
+});
+
+test('upgrade: the server half-closes, a half-open client keeps sending (allowHalfOpen)', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    const closed = new Promise((resolve) => {
+      server.on('upgrade', (req, socket) => {
+        recordSocket(ctx, socket);
+        socket.end(SWITCHING + 'server done');
+        socket.on('data', (d) => ctx.push(['data after end', d.toString()]));
+        socket.on('close', resolve);
+      });
+    });
+    const client = net.connect({ port, host: HOST, allowHalfOpen: true });
+    ctx.defer(() => client.destroy());
+    let received = '';
+    client.on('data', (d) => { received += d; });
+    const clientEnded = once(client, 'end');
+    client.write(UPGRADE_HEAD);
+    await clientEnded;
+    client.write('still talking');
+    await delay(100);
+    client.end();
+    await withTimeout(closed, 2000, 'server socket close');
+    return received;
+  });
+  t.true(node.log.some((e) => Array.isArray(e) && e[1] === 'still talking'));
+});
+
+test('upgrade: socket.destroy() closes the connection; the client sees the bytes written before', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    server.on('upgrade', (req, socket) => {
+      recordSocket(ctx, socket);
+      socket.write(SWITCHING + 'last words', () => {
+        ctx.push(['write cb', socket.destroyed]);
+        socket.destroy();
+        ctx.push(['after destroy', sockState(socket)]);
+      });
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(UPGRADE_HEAD);
+    await c.waitClose();
+    await delay(20);
+    return c.snapshot();
+  });
+});
+
+test('upgrade: destroySoon() and cork()/uncork() on the raw socket', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    server.on('upgrade', (req, socket) => {
+      recordSocket(ctx, socket);
+      socket.cork();
+      socket.write(SWITCHING);
+      socket.write('a');
+      socket.write(Buffer.from('b'));
+      ctx.push(['corked', socket.writableCorked, socket.writableLength]);
+      socket.uncork();
+      socket.write('c');
+      socket.destroySoon();
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(UPGRADE_HEAD);
+    await c.waitClose();
+    return c.snapshot();
+  });
+});
+
+test('upgrade: setTimeout on the raw socket emits timeout and leaves it open', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    let serverClosed;
+    server.on('upgrade', (req, socket) => {
+      recordSocket(ctx, socket);
+      serverClosed = once(socket, 'close', 3000);
+      socket.write(SWITCHING);
+      const ret = socket.setTimeout(100, () => {
+        ctx.push(['timeout cb', socket.destroyed, socket.timeout]);
+        socket.setTimeout(0);
+        socket.end('idle');
+      });
+      ctx.push(['setTimeout returns socket', ret === socket, socket.timeout]);
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(UPGRADE_HEAD);
+    await c.waitClose(3000);
+    await serverClosed;
+    return c.snapshot();
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Backpressure
+
+test('upgrade: write() returns false when the peer does not read, then drain', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    const total = 16 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const result = new Promise((resolve) => {
+      server.on('upgrade', (req, socket) => {
+        socket.write(SWITCHING);
+        let sent = 0;
+        let sawFalse = false;
+        let drains = 0;
+        const pump = () => {
+          while (sent < total) {
+            sent += chunk.length;
+            if (!socket.write(chunk)) {
+              sawFalse = true;
+              socket.once('drain', () => { drains++; pump(); });
+              return;
+            }
+          }
+          socket.end();
+          resolve({ sawFalse, drained: drains > 0 });
+        };
+        pump();
+      });
+    });
+    const c = ctx.connect(port, { paused: true });
+    await c.connected;
+    c.write(UPGRADE_HEAD);
+    await delay(200);
+    c.resume();
+    const seen = await withTimeout(result, 5000, 'writer');
+    await c.waitClose(5000);
+    return { seen, received: c.raw.length - SWITCHING.length };
+  }, { timeout: 15000 });
+  t.deepEqual(node.result, { seen: { sawFalse: true, drained: true }, received: 16 * 1024 * 1024 });
+});
+
+test('upgrade: a paused socket stops reading; the bytes wait in the peer, none are lost', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    const total = 32 * 1024 * 1024;
+    const gotSocket = new Promise((resolve) => {
+      server.on('upgrade', (req, socket, head) => {
+        socket.write(SWITCHING);
+        resolve([socket, head.length]);
+      });
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(UPGRADE_HEAD);
+    const [socket, headLen] = await withTimeout(gotSocket, 2000, 'upgrade');
+    const payload = Buffer.alloc(total, 0x62);
+    c.socket.write(payload);
+    await delay(300);
+    // Nobody reads on the server: the socket's buffer stays bounded and the
+    // rest is still queued in the client.
+    const bounded = socket.readableLength <= 4 * 1024 * 1024;
+    const clientBacklog = c.socket.writableLength > 0;
+    let received = headLen;
+    const done = new Promise((resolve) => {
+      socket.on('data', (d) => {
+        received += d.length;
+        if (received === total) resolve();
+      });
+    });
+    await withTimeout(done, 10000, 'all bytes');
+    socket.end();
+    await c.waitClose(3000);
+    return { bounded, clientBacklog, received };
+  }, { timeout: 20000 });
+  t.deepEqual(node.result, { bounded: true, clientBacklog: true, received: 32 * 1024 * 1024 });
+});
+
+// ---------------------------------------------------------------------------
+// CONNECT
+
+test('connect: socket state, head, and a reply written on the socket', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    server.on('connect', (req, socket, head) => {
+      ctx.push(['connect', req.method, req.url, req.upgrade, head.toString()]);
+      ctx.push(['state', sockState(socket)]);
+      recordSocket(ctx, socket);
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      socket.write(`head:${head}`);
+      socket.on('data', (d) => socket.write(`tunnel:${d}`));
+      socket.on('end', () => socket.end());
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nfirst');
+    await c.waitFor('head:first');
+    c.write('second');
+    await c.waitFor('tunnel:second');
+    c.end();
+    await c.waitClose();
+    return c.snapshot();
+  });
+});
+
+/** A CONNECT proxy: the server's 'connect' pipes to a `net` connection. */
+function tunnelProxy(http, ctx) {
+  const server = ctx.server((req, res) => res.end('not a proxy'));
+  server.on('connect', (req, socket, head) => {
+    const i = req.url.lastIndexOf(':');
+    const upstream = net.connect(Number(req.url.slice(i + 1)), req.url.slice(0, i), () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  return server;
+}
+
+for (const [name, http] of Object.entries(IMPLS)) {
+  test(`${name}: CONNECT tunnel to a net echo server, driven by http.request({ method: 'CONNECT' })`, async (t) => {
+    const coreHttp = IMPLS.node; // the client is node:http's either way
+    const echo = net.createServer((s) => s.pipe(s));
+    await new Promise((resolve) => echo.listen(0, HOST, resolve));
+    const sockets = new Set();
+    echo.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+    const ctx = { server: (h) => http.createServer(h) };
+    const proxy = tunnelProxy(http, ctx);
+    await new Promise((resolve) => proxy.listen(0, HOST, resolve));
+    try {
+      const req = coreHttp.request({
+        host: HOST, port: proxy.address().port, method: 'CONNECT',
+        path: `${HOST}:${echo.address().port}`,
+      });
+      req.end();
+      const [res, sock, head] = await once(req, 'connect', 3000);
+      t.is(res.statusCode, 200);
+      t.is(head.length, 0);
+      const payload = Buffer.alloc(8 * 1024 * 1024);
+      for (let i = 0; i < payload.length; i += 997) payload[i] = i & 0xff;
+      const chunks = [];
+      let n = 0;
+      const back = withTimeout(new Promise((resolve) => {
+        sock.on('data', (d) => { chunks.push(d); n += d.length; if (n >= payload.length) resolve(); });
+      }), 10000, 'echo');
+      sock.write(payload);
+      await back;
+      t.true(Buffer.concat(chunks).equals(payload));
+      sock.end();
+      await once(sock, 'close', 3000);
+    } finally {
+      proxy.closeAllConnections();
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+      await new Promise((resolve) => echo.close(resolve));
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// ws: WebSocketServer({ noServer: true }) fed from 'upgrade'
+
+for (const [name, http] of Object.entries(IMPLS)) {
+  test(`${name}: ws echo of 10000 small messages and one 16 MiB message`, async (t) => {
+    const server = http.createServer((req, res) => res.end('http'));
+    const wss = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (req, socket, head) => {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+      });
+    });
+    await new Promise((resolve) => server.listen(0, HOST, resolve));
+    // The ws client uses core's http (no register in this process).
+    const ws = new WebSocket(`ws://${HOST}:${server.address().port}/`);
+    try {
+      await withTimeout(new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      }), 3000, 'open');
+
+      const N = 10000;
+      let got = 0;
+      let inOrder = true;
+      await withTimeout(new Promise((resolve) => {
+        ws.on('message', (d, isBinary) => {
+          if (isBinary || d.toString() !== `m${got}`) inOrder = false;
+          if (++got === N) resolve();
+        });
+        for (let i = 0; i < N; i++) ws.send(`m${i}`);
+      }), 15000, 'small messages');
+      ws.removeAllListeners('message');
+      t.true(inOrder);
+
+      const big = Buffer.alloc(16 * 1024 * 1024);
+      for (let i = 0; i < big.length; i += 4093) big[i] = (i >> 12) & 0xff;
+      const echoed = await withTimeout(new Promise((resolve) => {
+        ws.once('message', (d, isBinary) => resolve([d, isBinary]));
+        ws.send(big);
+      }), 15000, '16 MiB message');
+      t.true(echoed[1]);
+      t.true(Buffer.isBuffer(echoed[0]) && echoed[0].equals(big));
+
+      const closed = once(ws, 'close', 3000);
+      ws.close(1000, 'done');
+      const [code, reason] = await closed;
+      t.is(code, 1000);
+      t.is(reason.toString(), 'done');
+    } finally {
+      ws.terminate();
+      for (const c of wss.clients) c.terminate();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+}

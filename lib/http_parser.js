@@ -1,0 +1,217 @@
+'use strict';
+// The client's response parser with the interface core's _http_client.js
+// expects of llhttp's binding (initialize / execute / finish and the
+// kOnHeadersComplete / kOnBody / kOnMessageComplete callbacks), backed by
+// the Rust parser (src/h1, src/binding/parser.rs).
+//
+// The callbacks are derived from Node.js lib/_http_common.js (MIT, Node.js
+// contributors); only the request-method branch was dropped.
+
+const { binding } = require('./native');
+const { IncomingMessage, readStart, readStop } = require('./incoming');
+
+const P_HEAD = 1;
+const P_BODY = 2;
+const P_END = 3;
+const P_ERROR = 4;
+const STATUS_UPGRADE = 1;
+const STATUS_ERROR = -1;
+
+const MAX_HEADER_PAIRS = 2000;
+const { kIncomingMessage, splitRecord, keptRawHeaders } = require('./common');
+
+class HTTPParser {
+  constructor() {
+    this.native = null;
+    this.current = null;
+    cleanParser(this);
+  }
+
+  static get RESPONSE() {
+    return 1;
+  }
+
+  initialize(type, resource, maxHeaderSize, lenient) {
+    const size = maxHeaderSize || require('node:http').maxHeaderSize;
+    if (this.native === null) {
+      this.native = new binding.NativeResponseParser(size, !!lenient);
+    } else {
+      this.native.reset(size, !!lenient);
+    }
+  }
+
+  /** Bytes parsed (a number, short of `d.length` at an upgrade), or an Error. */
+  execute(d) {
+    this.current = d;
+    const req = this.outgoing;
+    const method = req && req.method;
+    const out = this.native.execute(d, method === 'HEAD', method === 'CONNECT');
+    return this.dispatch(out, d.length);
+  }
+
+  /** The peer closed: undefined, or an Error for a message cut short. */
+  finish() {
+    if (this.native === null) return undefined;
+    const r = this.dispatch(this.native.finish(), 0);
+    return r instanceof Error ? r : undefined;
+  }
+
+  dispatch(out, length) {
+    const status = out[0];
+    let i = 2;
+    while (i < out.length) {
+      switch (out[i]) {
+        case P_HEAD: {
+          const statusCode = out[i + 1];
+          const flags = out[i + 3];
+          const parts = splitRecord(out[i + 2], flags);
+          i += 4;
+          const statusMessage = parts[0];
+          parts.shift();
+          parserOnHeadersComplete.call(this, flags & 0xf, (flags >> 4) & 0xf, parts,
+                                       undefined, undefined, statusCode, statusMessage,
+                                       (flags & (1 << 9)) !== 0, (flags & (1 << 8)) !== 0);
+          break;
+        }
+        case P_BODY:
+          parserOnBody.call(this, out[i + 1]);
+          i += 2;
+          break;
+        case P_END: {
+          const trailers = out[i + 1];
+          i += 2;
+          if (trailers !== null) this._headers = trailers.split('\0');
+          parserOnMessageComplete.call(this);
+          break;
+        }
+        case P_ERROR: {
+          // llhttp's error: message set by prepareError once the caller has it.
+          const err = new Error('Parse Error');
+          err.bytesParsed = out[i + 3];
+          err.code = out[i + 1];
+          err.reason = out[i + 2];
+          return err;
+        }
+        default:
+          i = out.length;
+      }
+      if (this.native === null) break; // freed by a callback
+    }
+    if (status === STATUS_UPGRADE) return out[1];
+    if (status === STATUS_ERROR) return new Error('Parse Error');
+    return length;
+  }
+
+  getCurrentBuffer() {
+    return this.current || Buffer.alloc(0);
+  }
+
+  // llhttp's stream-consumption and lifetime hooks: nothing to do here.
+  consume() {}
+  unconsume() {}
+  pause() {}
+  resume() {}
+  remove() {}
+  free() {}
+  close() {}
+}
+
+function cleanParser(parser) {
+  parser._headers = [];
+  parser._url = '';
+  parser.socket = null;
+  parser.incoming = null;
+  parser.outgoing = null;
+  parser.maxHeaderPairs = MAX_HEADER_PAIRS;
+  parser._consumed = false;
+  parser.onIncoming = null;
+  parser.joinDuplicateHeaders = null;
+}
+
+function parserOnHeadersComplete(versionMajor, versionMinor, headers, method,
+                                 url, statusCode, statusMessage, upgrade,
+                                 shouldKeepAlive) {
+  const parser = this;
+  const { socket } = parser;
+
+  if (headers === undefined) {
+    headers = parser._headers;
+    parser._headers = [];
+  }
+  headers = keptRawHeaders(headers, parser.maxHeaderPairs);
+
+  const ParserIncomingMessage = (socket && socket.server &&
+                                 socket.server[kIncomingMessage]) ||
+                                 IncomingMessage;
+
+  const incoming = parser.incoming = new ParserIncomingMessage(socket);
+  incoming.httpVersionMajor = versionMajor;
+  incoming.httpVersionMinor = versionMinor;
+  incoming.httpVersion = `${versionMajor}.${versionMinor}`;
+  incoming.joinDuplicateHeaders = socket?.server?.joinDuplicateHeaders ||
+                                  parser.joinDuplicateHeaders;
+  incoming.url = url === undefined ? '' : url;
+  incoming.upgrade = upgrade;
+
+  let n = headers.length;
+  if (parser.maxHeaderPairs > 0) n = Math.min(n, parser.maxHeaderPairs);
+  incoming._addHeaderLines(headers, n);
+
+  incoming.statusCode = statusCode;
+  incoming.statusMessage = statusMessage;
+
+  return parser.onIncoming(incoming, shouldKeepAlive);
+}
+
+function parserOnBody(b) {
+  const stream = this.incoming;
+  if (stream === null) return;
+  if (!stream._dumped) {
+    const ret = stream.push(b);
+    if (!ret) readStop(this.socket);
+  }
+}
+
+function parserOnMessageComplete() {
+  const parser = this;
+  const stream = parser.incoming;
+
+  if (stream !== null) {
+    stream.complete = true;
+    const headers = parser._headers;
+    if (headers.length) {
+      stream._addHeaderLines(headers, headers.length);
+      parser._headers = [];
+      parser._url = '';
+    }
+    stream.push(null);
+  }
+
+  readStart(parser.socket);
+}
+
+const parsers = {
+  alloc() {
+    return new HTTPParser();
+  },
+  free() {
+    return true;
+  },
+};
+
+function freeParser(parser, req, socket) {
+  if (parser) {
+    cleanParser(parser);
+    parser.native = null;
+  }
+  if (req) req.parser = null;
+  if (socket) socket.parser = null;
+}
+
+function prepareError(err, parser, rawPacket) {
+  err.rawPacket = rawPacket || parser.getCurrentBuffer();
+  if (typeof err.reason === 'string')
+    err.message = `Parse Error: ${err.reason}`;
+}
+
+module.exports = { HTTPParser, parsers, freeParser, prepareError, MAX_HEADER_PAIRS };

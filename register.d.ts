@@ -1,0 +1,2 @@
+// rhttp/register is imported for its side effect only.
+export {};
