@@ -8,9 +8,9 @@ use napi::bindgen_prelude::{Function, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
 
-use super::batch::{ArrayBuilder, RawValue};
+use super::batch::RawValue;
 use super::js_callback::{doorbell_fn, set_ref, DoorbellFn, TsfnDoorbell};
-use super::server::write_event;
+use super::server::drain_events;
 use crate::client::connect::{self, Target};
 use crate::server::{ServerOptions, ServerShared};
 
@@ -82,13 +82,9 @@ impl NativeClient {
         set_ref(&env, &self.doorbell, on)
     }
 
+    /// Every waiting event, as `NativeServer::drain`.
     #[napi(catch_unwind)]
     pub fn drain(&self, env: Env) -> Result<RawValue> {
-        let batch = self.shared.events.drain();
-        let mut out = ArrayBuilder::new(env.raw(), batch.len() * 4)?;
-        for event in batch {
-            write_event(&mut out, event)?;
-        }
-        Ok(out.finish())
+        drain_events(&env, &self.shared)
     }
 }

@@ -172,16 +172,21 @@ impl NativeServer {
     /// (layouts in `lib/native.js`).
     #[napi(catch_unwind)]
     pub fn drain(&self, env: Env) -> Result<RawValue> {
-        let batch = self.shared.events.drain();
-        let mut out = ArrayBuilder::new(env.raw(), batch.len() * 4)?;
-        for event in batch {
-            write_event(&mut out, event)?;
-        }
-        Ok(out.finish())
+        drain_events(&env, &self.shared)
     }
 }
 
-pub fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
+/// Take every queued event of `shared` as one flat JS array.
+pub fn drain_events(env: &Env, shared: &ServerShared) -> Result<RawValue> {
+    let batch = shared.events.drain();
+    let mut out = ArrayBuilder::new(env.raw(), batch.len() * 4)?;
+    for event in batch {
+        write_event(&mut out, event)?;
+    }
+    Ok(out.finish())
+}
+
+fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
     use crate::server::events::*;
     let conn = event.conn();
     let consumed = event.inflight_cost();
