@@ -1,9 +1,8 @@
 // Real frameworks, unmodified, through rhttp/register. Each app runs in a
 // child process twice, once on core's http and once with rhttp/register
 // preloaded, and the same requests (made with fetch, which does not use the
-// http module) must get the same answers. Tests that need rhttp's own HTTP
-// client are `test.failing` until it lands (issue 3): they turn red, i.e.
-// start passing, then and should become plain tests.
+// http module) must get the same answers. Under register the clients (got,
+// axios, supertest, http-proxy-style forwarding) are rhttp's too.
 
 import test from 'ava';
 import { createRequire } from 'node:module';
@@ -13,19 +12,6 @@ const require = createRequire(import.meta.url);
 const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
-
-// Tests that need rhttp's own HTTP client (issue 3): expected to fail while
-// rhttp's client entry points are the ERR_METHOD_NOT_IMPLEMENTED stubs, and
-// required to pass once the client is there.
-function clientImplemented() {
-  try {
-    void require('../index.js').globalAgent; // the stub's getter throws
-    return true;
-  } catch {
-    return false;
-  }
-}
-const needsClient = clientImplemented() ? test : test.failing;
 
 const json = (body) => ({
   method: 'POST',
@@ -203,19 +189,39 @@ test('proxy under register: req.pipe(proxyReq) to an upstream, with a core clien
   await proxyRoundTrip(t, app);
 });
 
-// needs rhttp client (issue 3)
-needsClient('proxy under register: req.pipe(proxyReq) with require("http").request (rhttp client)', async (t) => {
+test('proxy under register: req.pipe(proxyReq) with require("http").request (rhttp client)', async (t) => {
   const app = await startApp(t, 'proxy-app.js');
   t.true(app.info.rhttp);
   await proxyRoundTrip(t, app);
 });
 
 // ---------------------------------------------------------------------------
+// ws and a CONNECT tunnel with both ends on rhttp (server and client)
+
+test('ws (both ends) and a CONNECT tunnel through register; the process exits by itself', async (t) => {
+  const run = async (mode) => {
+    const app = await startApp(t, 'ws-app.js', { mode });
+    const line = await app.waitLine((l) => 'result' in l, 20000, 'result');
+    const exit = await Promise.race([app.exited, new Promise((resolve) => setTimeout(resolve, 3000, 'still running'))]);
+    return { rhttp: app.info.rhttp, result: line.result, exit };
+  };
+  const [core, reg] = await Promise.all([run('core'), run('require')]);
+  t.deepEqual(core, {
+    rhttp: false,
+    result: {
+      ws: { small: 10000, inOrder: true, bigEqual: true, closeCode: 1000 },
+      connect: { status: 200, echoed: true },
+    },
+    exit: { code: 0, signal: null },
+  });
+  t.deepEqual(reg, { ...core, rhttp: true });
+});
+
+// ---------------------------------------------------------------------------
 // Clients through register: both ends rhttp
 
 for (const client of ['supertest', 'got', 'axios']) {
-  // needs rhttp client (issue 3)
-  needsClient(`${client} through register against an rhttp server in the same process`, async (t) => {
+  test(`${client} through register against an rhttp server in the same process`, async (t) => {
     const app = await startApp(t, 'clients-app.js', { args: [client] });
     t.true(app.info.rhttp);
     const line = await app.waitLine((l) => 'result' in l || 'error' in l, 8000, 'result');

@@ -162,6 +162,26 @@ test('bytesRead and bytesWritten count raw socket writes and every request on th
   });
 });
 
+// The Rust connection is gone before JS hears of the reset: its final read
+// count travels in the close record.
+test('bytesRead survives a connection reset by the peer', async (t) => {
+  await same(t, async (http, ctx) => {
+    let closed;
+    const { port } = await serve(ctx, (req, res) => {
+      const s = req.socket;
+      s.on('error', (e) => ctx.push(['socket error', e.code]));
+      closed = new Promise((resolve) => s.on('close', () => resolve([s.bytesRead, s.bytesWritten])));
+      res.write('partial');
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(get('/'));
+    await c.waitFor('partial');
+    c.socket.resetAndDestroy();
+    return withTimeout(closed, 2000, 'close');
+  });
+});
+
 // ---------------------------------------------------------------------------
 // Raw writes while HTTP owns the connection
 

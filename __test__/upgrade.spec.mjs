@@ -146,6 +146,40 @@ test('upgrade request with a body: the body bytes are part of head', async (t) =
   });
 });
 
+test('no upgrade listener: an upgrade request with a body is an ordinary request, keep-alive goes on', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const { port } = await serve(ctx, (req, res) => {
+      let body = '';
+      req.setEncoding('latin1');
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => {
+        ctx.push(['request', req.url, req.upgrade, req.headers.upgrade, body]);
+        res.end(`got ${body}`);
+      });
+    });
+    // The next request goes in a later packet: bytes pipelined behind an
+    // upgrade request in the same packet are dropped by core (llhttp stays
+    // paused after the upgrade), which rhttp does not copy.
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(get('/up', { Upgrade: 'echo', Connection: 'Upgrade', 'Content-Length': 5 }) + 'hello');
+    await c.waitResponses(1);
+    c.write(get('/next', { Connection: 'close' }));
+    await c.waitClose();
+    return c.snapshot();
+  });
+  t.true(node.result.data.endsWith('got '));
+});
+
+test('CONNECT without a connect listener closes, even when an upgrade listener exists', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    server.on('upgrade', () => ctx.push('upgrade'));
+    server.on('connection', (s) => ctx.record(s, 'socket', ['end', 'close']));
+    return ctx.raw(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\ndata');
+  });
+});
+
 test('upgrade: the server half-closes, a half-open client keeps sending (allowHalfOpen)', async (t) => {
   const node = await same(t, async (http, ctx) => {
     const { server, port } = await serve(ctx);
@@ -237,6 +271,91 @@ test('upgrade: setTimeout on the raw socket emits timeout and leaves it open', a
     await serverClosed;
     return c.snapshot();
   });
+});
+
+test('upgrade: setEncoding on the handed-over socket still throws ERR_HTTP_SOCKET_ENCODING', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    server.on('upgrade', (req, socket) => {
+      try {
+        socket.setEncoding('utf8');
+        ctx.push('setEncoding returned');
+      } catch (e) {
+        ctx.push(['setEncoding threw', e.code]);
+      }
+      socket.on('data', (d) => { ctx.push(['data', Buffer.isBuffer(d), d.toString()]); socket.end(); });
+      socket.write(SWITCHING);
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(UPGRADE_HEAD);
+    await c.waitFor('101 Switching');
+    c.write('é');
+    await c.waitClose();
+    return c.snapshot();
+  });
+});
+
+test('upgrade on a stream handed over with emit("connection"): the same stream comes back', async (t) => {
+  await same(t, async (http, ctx) => {
+    const httpServer = ctx.track(http.createServer((req, res) => res.end('plain')));
+    let handed = null;
+    httpServer.on('upgrade', (req, socket, head) => {
+      ctx.push(['upgrade', socket === handed, head.toString()]);
+      socket.write(SWITCHING);
+      socket.on('data', (d) => socket.write(`echo:${d}`));
+      socket.on('end', () => socket.end());
+    });
+    const front = ctx.track(net.createServer((socket) => {
+      handed = socket;
+      httpServer.emit('connection', socket);
+    }));
+    await withTimeout(new Promise((resolve) => front.listen(0, HOST, resolve)), 2000);
+    const c = ctx.connect(front.address().port);
+    await c.connected;
+    c.write(UPGRADE_HEAD + 'early');
+    await c.waitFor('101 Switching');
+    c.write('later');
+    await c.waitFor('echo:later');
+    c.end();
+    await c.waitClose();
+    return c.snapshot();
+  });
+});
+
+test('closeAllConnections/closeIdleConnections leave an upgraded socket alone; close() waits for it', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    const handed = new Promise((resolve) => {
+      server.on('upgrade', (req, socket) => {
+        recordSocket(ctx, socket);
+        socket.write(SWITCHING);
+        socket.on('data', (d) => socket.write(`echo:${d}`));
+        socket.on('end', () => socket.end());
+        resolve(socket);
+      });
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(UPGRADE_HEAD);
+    const socket = await withTimeout(handed, 2000, 'upgrade');
+    await c.waitFor('101 Switching');
+    server.closeIdleConnections();
+    server.closeAllConnections();
+    ctx.push(['after closeAll', socket.destroyed]);
+    const closed = new Promise((resolve) => server.close(() => { ctx.push('server closed'); resolve(); }));
+    await delay(50);
+    c.write('still here');
+    await c.waitFor('echo:still here');
+    ctx.push('echoed');
+    const socketClosed = once(socket, 'close');
+    c.end();
+    await withTimeout(closed, 2000, 'server close');
+    await socketClosed;
+    await c.waitClose();
+    return c.snapshot();
+  });
+  t.deepEqual(node.log.slice(0, 2), [['after closeAll', false], 'echoed']);
 });
 
 // ---------------------------------------------------------------------------

@@ -101,6 +101,7 @@ function handle(kind, ev, at) {
       break;
     case EV_CLOSE:
       sockets.delete(id);
+      socket._rhttpClosed(ev[at + 4]);
       socket._rhttpNativeClose(ev[at + 2], ev[at + 3]);
       break;
   }

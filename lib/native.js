@@ -16,10 +16,10 @@ module.exports = {
   EV_TIMEOUT: 7, // 2
   EV_DRAIN: 8, // 2
   EV_END: 9, // 2
-  EV_CLOSE: 10, // 4: errno, syscall
+  EV_CLOSE: 10, // 5: errno, syscall, bytesRead
   EV_DATA: 11, // 3: Buffer
   EV_CONNECT: 12, // 2
-  EVENT_WIDTH: [0, 2, 4, 3, 3, 6, 2, 2, 2, 2, 4, 3, 2],
+  EVENT_WIDTH: [0, 2, 4, 3, 3, 6, 2, 2, 2, 2, 5, 3, 2],
 
   REQ_KEEP_ALIVE: 1 << 8,
   REQ_UPGRADE: 1 << 9,

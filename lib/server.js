@@ -23,7 +23,10 @@ const {
   REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, PAUSE_BODY, PAUSE_PIPELINE,
 } = require('./native');
 const { Socket } = require('./socket');
-const { continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar } = require('./common');
+const {
+  continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar,
+  keptRawHeaders, splitRecord, RECORD_LENGTH_PREFIXED,
+} = require('./common');
 const { kUniqueHeaders, parseUniqueHeadersOption, OutgoingMessage } = require('./outgoing');
 const { kOutHeaders, kNeedDrain } = require('./internal/http');
 const { IncomingMessage } = require('./incoming');
@@ -502,8 +505,12 @@ Server.prototype[Symbol.asyncDispose] = async function() {
   return promisify(this.close).call(this);
 };
 
+// Both close only the connections HTTP still owns: an upgraded or CONNECT
+// socket belongs to its user, as in core (whose connections list drops the
+// parser on upgrade). server.close() still waits for it to close.
 Server.prototype.closeAllConnections = function() {
   for (const socket of [...this[kSockets].values()]) {
+    if (socket[kState] === null) continue;
     socket.destroy();
   }
 };
@@ -511,6 +518,7 @@ Server.prototype.closeAllConnections = function() {
 Server.prototype.closeIdleConnections = function() {
   for (const socket of [...this[kSockets].values()]) {
     const state = socket[kState];
+    if (state === null) continue;
     if (state && (state.incoming.length > 0 || state.parsing !== null)) continue;
     if (socket._httpMessage && !socket._httpMessage.finished) continue;
     socket.destroy();
@@ -602,6 +610,7 @@ function handleEvent(server, kind, ev, at) {
 function handleSocketEvent(server, socket, id, kind, ev, at) {
   if (kind === EV_CLOSE) {
     server[kSockets].delete(id);
+    if (socket[kFed] === undefined) socket._rhttpClosed(ev[at + 4]);
     // A fed stream belongs to user code; close it only if Rust failed.
     if (socket[kEofPending] === true && ev[at + 2] === 0) {
       // Both sides are done. As in core, 'end' comes first and the stream
@@ -929,11 +938,19 @@ function onParseError(socket, code, reason, bytesParsed, rawPacket) {
 function onRequestHead(server, socket, head, flags) {
   const state = socket[kState];
   if (!state) return;
-  const i1 = head.indexOf('\0');
-  const i2 = head.indexOf('\0', i1 + 1);
-  const method = head.slice(0, i1);
-  const url = i2 === -1 ? head.slice(i1 + 1) : head.slice(i1 + 1, i2);
-  const rawHeaders = i2 === -1 ? [] : head.slice(i2 + 1).split('\0');
+  let method, url, rawHeaders;
+  if ((flags & RECORD_LENGTH_PREFIXED) === 0) {
+    const i1 = head.indexOf('\0');
+    const i2 = head.indexOf('\0', i1 + 1);
+    method = head.slice(0, i1);
+    url = i2 === -1 ? head.slice(i1 + 1) : head.slice(i1 + 1, i2);
+    rawHeaders = i2 === -1 ? [] : head.slice(i2 + 1).split('\0');
+  } else {
+    // A NUL inside a header value (insecure parser): see splitRecord.
+    rawHeaders = splitRecord(head, flags);
+    method = rawHeaders.shift();
+    url = rawHeaders.shift();
+  }
 
   const req = new server[kIncomingMessage](socket);
   const versionMajor = flags & 0xf;
@@ -975,19 +992,6 @@ function onRequestHead(server, socket, head, flags) {
     req.complete = true;
     req.push(null);
   }
-}
-
-// Core's C++ parser hands headers to JS in batches of 31 pairs once a
-// head has more than 31, and JS stops appending batches once it holds
-// maxHeaderPairs entries; rawHeaders keeps whole batches (observed on
-// Node 20: 2100 headers give 2046 rawHeaders entries by default).
-const HEADER_BATCH_ENTRIES = 62;
-
-function keptRawHeaders(list, maxEntries) {
-  if (maxEntries <= 0 || list.length <= HEADER_BATCH_ENTRIES) return list;
-  let kept = 0;
-  while (kept < list.length && kept < maxEntries) kept += HEADER_BATCH_ENTRIES;
-  return kept >= list.length ? list : list.slice(0, kept);
 }
 
 function onUpgrade(server, socket, state, req) {

@@ -143,6 +143,12 @@ class Socket extends net.Socket {
     return bytes;
   }
 
+  /** The Rust connection is gone; its final read count came with it. */
+  _rhttpClosed(bytesRead) {
+    const c = this[kLastCounters];
+    this[kLastCounters] = [bytesRead, c ? c[1] : 0, 0];
+  }
+
   /** Remember Rust's counters: the connection may be gone by the time
    * user code asks (after the peer's FIN nothing more is read). */
   _rhttpSaveCounters() {

@@ -51,6 +51,12 @@ impl ArrayBuilder {
         self.push(value)
     }
 
+    pub fn push_f64(&mut self, v: f64) -> Result<()> {
+        let mut value = std::ptr::null_mut();
+        check_status!(unsafe { sys::napi_create_double(self.env, v, &mut value) })?;
+        self.push(value)
+    }
+
     pub fn push_i32(&mut self, v: i32) -> Result<()> {
         let mut value = std::ptr::null_mut();
         check_status!(unsafe { sys::napi_create_int32(self.env, v, &mut value) })?;

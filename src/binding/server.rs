@@ -252,11 +252,17 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             out.push_u32(EV_END)?;
             out.push_u32(conn)?;
         }
-        ServerEvent::Close { errno, syscall, .. } => {
+        ServerEvent::Close {
+            errno,
+            syscall,
+            bytes_read,
+            ..
+        } => {
             out.push_u32(EV_CLOSE)?;
             out.push_u32(conn)?;
             out.push_i32(errno)?;
             out.push_latin1(syscall.as_bytes())?;
+            out.push_f64(bytes_read as f64)?;
         }
         ServerEvent::Data { data, .. } => {
             out.push_u32(EV_DATA)?;

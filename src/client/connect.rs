@@ -51,6 +51,7 @@ pub fn connect(owner: Arc<ServerShared>, target: Target) -> u32 {
                 conn: id,
                 errno: e.raw_os_error().unwrap_or(0),
                 syscall: "connect",
+                bytes_read: 0,
             }),
             Err(_) => {}
         }

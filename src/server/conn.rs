@@ -275,6 +275,7 @@ impl Drop for CloseGuard {
             conn: self.conn.id,
             errno: self.errno,
             syscall: self.syscall,
+            bytes_read: self.conn.bytes_read.load(Ordering::Relaxed),
         });
     }
 }

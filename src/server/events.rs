@@ -72,10 +72,12 @@ pub enum ServerEvent {
         conn: u32,
     },
     /// The connection is gone; `errno` is 0 or the OS error that ended it.
+    /// `bytes_read` is final: JS can no longer ask once the id is gone.
     Close {
         conn: u32,
         errno: i32,
         syscall: &'static str,
+        bytes_read: u64,
     },
     /// Raw bytes after an upgrade, or on a client connection.
     Data {
