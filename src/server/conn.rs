@@ -18,20 +18,18 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::events::*;
+use super::reader::{BodyState, Reading};
 use super::registry;
 use super::stream::Stream;
 use super::ServerShared;
 use crate::bridge::lock;
-use crate::bridge::record::join_fields;
-use crate::h1::{
-    self, BodyKind, ChunkedDecoder, ChunkedEvent, HeadParser, ParseError, ParseOptions, RequestHead,
-};
+use crate::h1::{HeadParser, ParseOptions};
 
 /// Bytes asked of the kernel per read.
-const READ_CHUNK: usize = 64 * 1024;
+pub(super) const READ_CHUNK: usize = 64 * 1024;
 /// Body bytes handed to JS but not yet drained by it, past which the task
 /// stops reading: a stalled JS thread cannot make a connection buffer more.
-const INFLIGHT_LIMIT: usize = 256 * 1024;
+pub(super) const INFLIGHT_LIMIT: usize = 256 * 1024;
 /// Writes gathered into one `writev`.
 const MAX_IOVECS: usize = 64;
 
@@ -51,38 +49,38 @@ pub enum WriteStatus {
 
 /// State shared between the task and the JS thread, behind one lock.
 #[derive(Default)]
-struct Shared {
-    out: VecDeque<Bytes>,
-    out_bytes: usize,
+pub(super) struct Shared {
+    pub(super) out: VecDeque<Bytes>,
+    pub(super) out_bytes: usize,
     /// A write was queued; report `Drain` when the queue empties.
-    drain_wanted: bool,
-    pause: u8,
-    idle_timeout: Option<Duration>,
+    pub(super) drain_wanted: bool,
+    pub(super) pause: u8,
+    pub(super) idle_timeout: Option<Duration>,
     /// When `idle_timeout` was last set: like a net.Socket timer, it counts
     /// from then or from the last activity, whichever is later.
-    idle_set_at: Option<Instant>,
+    pub(super) idle_set_at: Option<Instant>,
     /// Bumped by every `set_idle_timeout`, so a timeout that fired can fire
     /// again after the next `setTimeout` call.
-    idle_generation: u64,
+    pub(super) idle_generation: u64,
     /// The deadline the task sleeps until, if any (set before each sleep).
-    armed: Option<Instant>,
+    pub(super) armed: Option<Instant>,
     /// After an upgrade head: the bytes read past it, until JS decides.
-    upgrade_pending: Option<BytesMut>,
-    upgrade_decision: Option<bool>,
-    end_requested: bool,
-    destroy_requested: bool,
-    closed: bool,
+    pub(super) upgrade_pending: Option<BytesMut>,
+    pub(super) upgrade_decision: Option<bool>,
+    pub(super) end_requested: bool,
+    pub(super) destroy_requested: bool,
+    pub(super) closed: bool,
     /// A write from the JS thread failed; the task reports it.
-    write_error: Option<i32>,
+    pub(super) write_error: Option<i32>,
 }
 
 pub struct Conn {
     pub id: u32,
     pub server: Arc<ServerShared>,
     pub stream: Stream,
-    shared: Mutex<Shared>,
+    pub(super) shared: Mutex<Shared>,
     wake: Notify,
-    inflight: AtomicUsize,
+    pub(super) inflight: AtomicUsize,
     /// When the JS thread last wrote, in ms since `born`, so the idle timer
     /// counts those writes as activity without waking the task.
     last_write_ms: AtomicU64,
@@ -223,41 +221,6 @@ impl Conn {
     }
 }
 
-/// What the reader expects next.
-enum Reading {
-    /// A request head; `started` is when its first byte arrived.
-    Head {
-        started: Option<Instant>,
-    },
-    Body(BodyState),
-    /// An upgrade head went to JS; nothing is parsed until it decides.
-    AwaitUpgrade {
-        after: Box<Reading>,
-    },
-    /// Upgraded: bytes pass through untouched.
-    Raw,
-    /// The last message was not keep-alive. Bytes of the same read were
-    /// judged when it ended; later ones are dropped unparsed, as core ends
-    /// the socket after the response.
-    AfterClose,
-    /// A parse error or timeout was reported; JS closes the connection.
-    Failed,
-}
-
-struct BodyState {
-    decoder: BodyDecoder,
-    /// When the head's first byte arrived (requestTimeout).
-    started: Instant,
-    /// The head's keep-alive and version, for the decision at the end.
-    keep_alive: bool,
-    version: (u8, u8),
-}
-
-enum BodyDecoder {
-    Length(u64),
-    Chunked(Box<ChunkedDecoder>),
-}
-
 /// Removes the connection and tells JS it is gone, however the task ends
 /// (including by panic: no panic may leave JS waiting forever).
 struct CloseGuard {
@@ -357,27 +320,27 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
     }
 }
 
-struct Task<'a> {
-    conn: &'a Arc<Conn>,
+pub(super) struct Task<'a> {
+    pub(super) conn: &'a Arc<Conn>,
     /// Events of one wake-up, queued together: one lock and at most one
     /// doorbell, and JS sees a request's head, body and error in one batch,
     /// as core's parser reports them from one `execute()`.
-    outbox: Vec<ServerEvent>,
-    parse: ParseOptions,
+    pub(super) outbox: Vec<ServerEvent>,
+    pub(super) parse: ParseOptions,
     /// Resumable: a head arriving over many reads is parsed once, O(n).
-    head_parser: HeadParser,
+    pub(super) head_parser: HeadParser,
     /// Bytes read in all, and where the latest read began (stream offsets),
     /// so errors report `bytesParsed` from the start of the read, as llhttp.
-    total_read: u64,
-    read_start: u64,
-    buf: BytesMut,
-    reading: Reading,
-    read_eof: bool,
-    last_activity: Instant,
-    timeout_fired: bool,
+    pub(super) total_read: u64,
+    pub(super) read_start: u64,
+    pub(super) buf: BytesMut,
+    pub(super) reading: Reading,
+    pub(super) read_eof: bool,
+    pub(super) last_activity: Instant,
+    pub(super) timeout_fired: bool,
     /// The `idle_generation` the task has seen.
-    idle_generation: u64,
-    shutdown_sent: bool,
+    pub(super) idle_generation: u64,
+    pub(super) shutdown_sent: bool,
 }
 
 type TaskResult = Result<(), (i32, &'static str)>;
@@ -387,7 +350,7 @@ fn os_error(e: &io::Error) -> i32 {
 }
 
 impl Task<'_> {
-    fn emit(&mut self, event: ServerEvent) {
+    pub(super) fn emit(&mut self, event: ServerEvent) {
         self.conn
             .inflight
             .fetch_add(event.inflight_cost(), Ordering::AcqRel);
@@ -563,290 +526,6 @@ impl Task<'_> {
         }
     }
 
-    fn reading_wants_bytes(&self) -> bool {
-        match self.reading {
-            Reading::Head { .. } => self.buf.len() <= self.parse.max_header_size + READ_CHUNK,
-            Reading::Body { .. } | Reading::Raw | Reading::AfterClose => true,
-            Reading::AwaitUpgrade { .. } | Reading::Failed => false,
-        }
-    }
-
-    /// Parse and report as much of the buffer as the state allows.
-    fn process(&mut self) {
-        loop {
-            if self.conn.inflight.load(Ordering::Acquire) >= INFLIGHT_LIMIT {
-                return;
-            }
-            let progressed = match std::mem::replace(&mut self.reading, Reading::Failed) {
-                Reading::Head { started } => self.process_head(started),
-                Reading::Body(body) => self.process_body(body),
-                Reading::Raw => {
-                    self.reading = Reading::Raw;
-                    if self.buf.is_empty() {
-                        false
-                    } else {
-                        let data = self.buf.split().freeze();
-                        self.emit(ServerEvent::Data {
-                            conn: self.conn.id,
-                            data,
-                        });
-                        true
-                    }
-                }
-                Reading::AfterClose => {
-                    self.buf.clear();
-                    self.reading = Reading::AfterClose;
-                    false
-                }
-                other => {
-                    self.reading = other;
-                    false
-                }
-            };
-            if !progressed {
-                return;
-            }
-            // One request at a time while JS may pause us between them.
-            if lock(&self.conn.shared).pause != 0 {
-                return;
-            }
-        }
-    }
-
-    fn process_head(&mut self, started: Option<Instant>) -> bool {
-        if self.buf.is_empty() {
-            self.reading = Reading::Head { started };
-            return false;
-        }
-        let started = started.unwrap_or_else(Instant::now);
-        let front = self.front_offset();
-        let head = match self.head_parser.parse(&self.buf) {
-            Ok(Some(head)) => head,
-            Ok(None) => {
-                self.reading = Reading::Head {
-                    started: Some(started),
-                };
-                return false;
-            }
-            Err(e) => {
-                // llhttp raises a bad Transfer-Encoding after
-                // on_headers_complete, so core emits 'request' first.
-                // Its message never completes: flagged as having a body, JS
-                // leaves it open and the error then aborts it.
-                if let Some(head) = self.head_parser.take_rejected_head() {
-                    let (text, flags) = self.request_record(&head, true);
-                    self.emit(ServerEvent::Request {
-                        conn: self.conn.id,
-                        head: text,
-                        flags,
-                    });
-                }
-                self.fail_at(&e, front);
-                return false;
-            }
-        };
-        let decoder = match head.body {
-            BodyKind::Empty | BodyKind::Length(0) => None,
-            BodyKind::Length(n) => Some(BodyDecoder::Length(n)),
-            BodyKind::Chunked => Some(BodyDecoder::Chunked(Box::new(ChunkedDecoder::new(
-                &self.parse,
-            )))),
-        };
-        let (text, flags) = self.request_record(&head, decoder.is_some());
-        self.buf.advance(head.head_len);
-        self.emit(ServerEvent::Request {
-            conn: self.conn.id,
-            head: text,
-            flags,
-        });
-        let next = match decoder {
-            Some(decoder) => Reading::Body(BodyState {
-                decoder,
-                started,
-                keep_alive: head.keep_alive,
-                version: (head.version_major, head.version_minor),
-            }),
-            None => self.after_message(head.keep_alive),
-        };
-        if head.upgrade {
-            // Core hands the rest of the stream to 'upgrade'/'connect' or,
-            // without a listener, carries on parsing (or closes for CONNECT).
-            let leftover = self.buf.split();
-            lock(&self.conn.shared).upgrade_pending = Some(leftover);
-            self.reading = Reading::AwaitUpgrade {
-                after: Box::new(next),
-            };
-            return false;
-        }
-        self.reading = next;
-        true
-    }
-
-    fn process_body(&mut self, mut body: BodyState) -> bool {
-        let conn = self.conn.id;
-        let front = self.front_offset();
-        let event = match &mut body.decoder {
-            BodyDecoder::Length(remaining) => {
-                if self.buf.is_empty() {
-                    None
-                } else {
-                    let take = (*remaining).min(self.buf.len() as u64) as usize;
-                    *remaining -= take as u64;
-                    Some(ChunkedEvent::Data(self.buf.split_to(take).freeze()))
-                }
-            }
-            BodyDecoder::Chunked(decoder) => match decoder.decode(&mut self.buf) {
-                Ok(event) => event,
-                Err(e) => {
-                    self.fail_at(&e, front);
-                    return false;
-                }
-            },
-        };
-        match event {
-            None => {
-                self.reading = Reading::Body(body);
-                false
-            }
-            Some(ChunkedEvent::Data(data)) => {
-                self.emit(ServerEvent::Body { conn, data });
-                if matches!(body.decoder, BodyDecoder::Length(0)) {
-                    self.emit(ServerEvent::BodyEnd {
-                        conn,
-                        trailers: None,
-                    });
-                    self.reading = self.after_message(body.keep_alive);
-                } else {
-                    self.reading = Reading::Body(body);
-                }
-                true
-            }
-            Some(ChunkedEvent::End { trailers }) => {
-                let keep_alive = match &body.decoder {
-                    // A `Connection` header in the trailers counts too.
-                    BodyDecoder::Chunked(decoder) => decoder.keep_alive_after(&RequestHead {
-                        head_len: 0,
-                        method: 0..0,
-                        target: 0..0,
-                        version_major: body.version.0,
-                        version_minor: body.version.1,
-                        headers: Vec::new(),
-                        body: BodyKind::Chunked,
-                        keep_alive: body.keep_alive,
-                        upgrade: false,
-                    }),
-                    BodyDecoder::Length(_) => body.keep_alive,
-                };
-                let trailers = (!trailers.is_empty()).then(|| join_pairs(&trailers));
-                self.emit(ServerEvent::BodyEnd { conn, trailers });
-                self.reading = self.after_message(keep_alive);
-                true
-            }
-        }
-    }
-
-    /// The latin1 record JS slices a request out of, and its flags.
-    fn request_record(&self, head: &RequestHead, has_body: bool) -> (Vec<u8>, u32) {
-        let buf = &self.buf;
-        let fields = [head.method.clone(), head.target.clone()]
-            .into_iter()
-            .chain(
-                head.headers
-                    .iter()
-                    .flat_map(|(n, v)| [n.clone(), v.clone()]),
-            )
-            .map(|r| &buf[r]);
-        let (text, record_flags) = join_fields(fields, head.head_len);
-        let mut flags = record_flags
-            | (head.version_major as u32 & 0xf)
-            | ((head.version_minor as u32 & 0xf) << 4);
-        if head.keep_alive {
-            flags |= REQ_KEEP_ALIVE;
-        }
-        if head.upgrade {
-            flags |= REQ_UPGRADE;
-        }
-        if has_body {
-            flags |= REQ_HAS_BODY;
-        }
-        (text, flags)
-    }
-
-    /// What follows a complete message. After a non-keep-alive one, bytes
-    /// already read are llhttp's `HPE_CLOSED_CONNECTION` (unless only
-    /// CR/LF); insecure mode parses on, as llhttp's lenient flag does.
-    fn after_message(&mut self, keep_alive: bool) -> Reading {
-        if keep_alive || self.parse.insecure {
-            return Reading::Head { started: None };
-        }
-        let front = self.front_offset();
-        if let Some(e) = h1::reject_after_close(&self.buf, &self.parse) {
-            self.fail_at(&e, front);
-            return Reading::Failed;
-        }
-        self.buf.clear();
-        Reading::AfterClose
-    }
-
-    fn finish_upgrade(&mut self, raw: bool, leftover: Option<BytesMut>) {
-        let Reading::AwaitUpgrade { after } = std::mem::replace(&mut self.reading, Reading::Failed)
-        else {
-            return;
-        };
-        if raw {
-            self.reading = Reading::Raw;
-        } else {
-            if let Some(mut rest) = leftover {
-                rest.unsplit(std::mem::take(&mut self.buf));
-                self.buf = rest;
-            }
-            self.reading = *after;
-        }
-    }
-
-    /// Stream offset of the first byte in `buf`.
-    fn front_offset(&self) -> u64 {
-        self.total_read - self.buf.len() as u64
-    }
-
-    /// Report `e`, found `e.bytes_parsed` bytes past stream offset `front`,
-    /// with llhttp's `bytesParsed`: counted from the start of the latest read.
-    fn fail_at(&mut self, e: &ParseError, front: u64) {
-        let at = (front + e.bytes_parsed as u64).saturating_sub(self.read_start);
-        self.fail(e.code(), e.reason(), at as usize);
-    }
-
-    fn fail(&mut self, code: &'static str, reason: &'static str, bytes_parsed: usize) {
-        // Core attaches the failing read as `rawPacket`, except at EOF.
-        let raw = (!self.read_eof).then(|| self.buf.split().freeze());
-        self.emit(ServerEvent::ParseError {
-            conn: self.conn.id,
-            code,
-            reason,
-            bytes_parsed: bytes_parsed as u32,
-            raw,
-        });
-        self.reading = Reading::Failed;
-    }
-
-    /// The peer sent FIN. A message cut short is llhttp's invalid EOF state.
-    fn on_eof(&mut self) {
-        let mid_message = match &self.reading {
-            Reading::Head { .. } => h1::check_eof(&self.buf).is_err(),
-            Reading::Body { .. } => true,
-            _ => false,
-        };
-        if matches!(self.reading, Reading::Raw) {
-            self.process();
-        }
-        if mid_message {
-            let e = h1::reject_eof();
-            self.fail(e.code(), e.reason(), e.bytes_parsed);
-        } else {
-            self.emit(ServerEvent::End { conn: self.conn.id });
-        }
-    }
-
     fn next_deadline(&self, idle: IdleTimer) -> Option<Instant> {
         let opts = &self.conn.server.options;
         let request = match &self.reading {
@@ -925,19 +604,6 @@ impl IdleTimer {
             _ => last_activity,
         }
     }
-}
-
-fn join_pairs(pairs: &[(Bytes, Bytes)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, (name, value)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push(0);
-        }
-        out.extend_from_slice(name);
-        out.push(0);
-        out.extend_from_slice(value);
-    }
-    out
 }
 
 fn min_opt(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {

@@ -6,6 +6,7 @@ pub mod events;
 pub mod fed;
 pub mod listener;
 pub mod options;
+mod reader;
 pub mod registry;
 pub mod stream;
 

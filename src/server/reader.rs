@@ -1,0 +1,348 @@
+//! The request side of a server connection: what the reader expects next,
+//! and turning buffered bytes into request events with core's (llhttp's)
+//! framing rules. The I/O loop that feeds it is `conn.rs`.
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::time::Instant;
+
+use std::sync::atomic::Ordering;
+
+use super::conn::{Task, INFLIGHT_LIMIT, READ_CHUNK};
+use super::events::*;
+use crate::bridge::lock;
+use crate::bridge::record::join_fields;
+use crate::h1::{self, BodyKind, ChunkedDecoder, ChunkedEvent, ParseError, RequestHead};
+
+/// What the reader expects next.
+pub(super) enum Reading {
+    /// A request head; `started` is when its first byte arrived.
+    Head {
+        started: Option<Instant>,
+    },
+    Body(BodyState),
+    /// An upgrade head went to JS; nothing is parsed until it decides.
+    AwaitUpgrade {
+        after: Box<Reading>,
+    },
+    /// Upgraded: bytes pass through untouched.
+    Raw,
+    /// The last message was not keep-alive. Bytes of the same read were
+    /// judged when it ended; later ones are dropped unparsed, as core ends
+    /// the socket after the response.
+    AfterClose,
+    /// A parse error or timeout was reported; JS closes the connection.
+    Failed,
+}
+
+pub(super) struct BodyState {
+    decoder: BodyDecoder,
+    /// When the head's first byte arrived (requestTimeout).
+    pub(super) started: Instant,
+    /// The head's keep-alive and version, for the decision at the end.
+    keep_alive: bool,
+    version: (u8, u8),
+}
+
+pub(super) enum BodyDecoder {
+    Length(u64),
+    Chunked(Box<ChunkedDecoder>),
+}
+
+impl Task<'_> {
+    pub(super) fn reading_wants_bytes(&self) -> bool {
+        match self.reading {
+            Reading::Head { .. } => self.buf.len() <= self.parse.max_header_size + READ_CHUNK,
+            Reading::Body { .. } | Reading::Raw | Reading::AfterClose => true,
+            Reading::AwaitUpgrade { .. } | Reading::Failed => false,
+        }
+    }
+
+    /// Parse and report as much of the buffer as the state allows.
+    pub(super) fn process(&mut self) {
+        loop {
+            if self.conn.inflight.load(Ordering::Acquire) >= INFLIGHT_LIMIT {
+                return;
+            }
+            let progressed = match std::mem::replace(&mut self.reading, Reading::Failed) {
+                Reading::Head { started } => self.process_head(started),
+                Reading::Body(body) => self.process_body(body),
+                Reading::Raw => {
+                    self.reading = Reading::Raw;
+                    if self.buf.is_empty() {
+                        false
+                    } else {
+                        let data = self.buf.split().freeze();
+                        self.emit(ServerEvent::Data {
+                            conn: self.conn.id,
+                            data,
+                        });
+                        true
+                    }
+                }
+                Reading::AfterClose => {
+                    self.buf.clear();
+                    self.reading = Reading::AfterClose;
+                    false
+                }
+                other => {
+                    self.reading = other;
+                    false
+                }
+            };
+            if !progressed {
+                return;
+            }
+            // One request at a time while JS may pause us between them.
+            if lock(&self.conn.shared).pause != 0 {
+                return;
+            }
+        }
+    }
+
+    pub(super) fn process_head(&mut self, started: Option<Instant>) -> bool {
+        if self.buf.is_empty() {
+            self.reading = Reading::Head { started };
+            return false;
+        }
+        let started = started.unwrap_or_else(Instant::now);
+        let front = self.front_offset();
+        let head = match self.head_parser.parse(&self.buf) {
+            Ok(Some(head)) => head,
+            Ok(None) => {
+                self.reading = Reading::Head {
+                    started: Some(started),
+                };
+                return false;
+            }
+            Err(e) => {
+                // llhttp raises a bad Transfer-Encoding after
+                // on_headers_complete, so core emits 'request' first.
+                // Its message never completes: flagged as having a body, JS
+                // leaves it open and the error then aborts it.
+                if let Some(head) = self.head_parser.take_rejected_head() {
+                    let (text, flags) = self.request_record(&head, true);
+                    self.emit(ServerEvent::Request {
+                        conn: self.conn.id,
+                        head: text,
+                        flags,
+                    });
+                }
+                self.fail_at(&e, front);
+                return false;
+            }
+        };
+        let decoder = match head.body {
+            BodyKind::Empty | BodyKind::Length(0) => None,
+            BodyKind::Length(n) => Some(BodyDecoder::Length(n)),
+            BodyKind::Chunked => Some(BodyDecoder::Chunked(Box::new(ChunkedDecoder::new(
+                &self.parse,
+            )))),
+        };
+        let (text, flags) = self.request_record(&head, decoder.is_some());
+        self.buf.advance(head.head_len);
+        self.emit(ServerEvent::Request {
+            conn: self.conn.id,
+            head: text,
+            flags,
+        });
+        let next = match decoder {
+            Some(decoder) => Reading::Body(BodyState {
+                decoder,
+                started,
+                keep_alive: head.keep_alive,
+                version: (head.version_major, head.version_minor),
+            }),
+            None => self.after_message(head.keep_alive),
+        };
+        if head.upgrade {
+            // Core hands the rest of the stream to 'upgrade'/'connect' or,
+            // without a listener, carries on parsing (or closes for CONNECT).
+            let leftover = self.buf.split();
+            lock(&self.conn.shared).upgrade_pending = Some(leftover);
+            self.reading = Reading::AwaitUpgrade {
+                after: Box::new(next),
+            };
+            return false;
+        }
+        self.reading = next;
+        true
+    }
+
+    pub(super) fn process_body(&mut self, mut body: BodyState) -> bool {
+        let conn = self.conn.id;
+        let front = self.front_offset();
+        let event = match &mut body.decoder {
+            BodyDecoder::Length(remaining) => {
+                if self.buf.is_empty() {
+                    None
+                } else {
+                    let take = (*remaining).min(self.buf.len() as u64) as usize;
+                    *remaining -= take as u64;
+                    Some(ChunkedEvent::Data(self.buf.split_to(take).freeze()))
+                }
+            }
+            BodyDecoder::Chunked(decoder) => match decoder.decode(&mut self.buf) {
+                Ok(event) => event,
+                Err(e) => {
+                    self.fail_at(&e, front);
+                    return false;
+                }
+            },
+        };
+        match event {
+            None => {
+                self.reading = Reading::Body(body);
+                false
+            }
+            Some(ChunkedEvent::Data(data)) => {
+                self.emit(ServerEvent::Body { conn, data });
+                if matches!(body.decoder, BodyDecoder::Length(0)) {
+                    self.emit(ServerEvent::BodyEnd {
+                        conn,
+                        trailers: None,
+                    });
+                    self.reading = self.after_message(body.keep_alive);
+                } else {
+                    self.reading = Reading::Body(body);
+                }
+                true
+            }
+            Some(ChunkedEvent::End { trailers }) => {
+                let keep_alive = match &body.decoder {
+                    // A `Connection` header in the trailers counts too.
+                    BodyDecoder::Chunked(decoder) => decoder.keep_alive_after(&RequestHead {
+                        head_len: 0,
+                        method: 0..0,
+                        target: 0..0,
+                        version_major: body.version.0,
+                        version_minor: body.version.1,
+                        headers: Vec::new(),
+                        body: BodyKind::Chunked,
+                        keep_alive: body.keep_alive,
+                        upgrade: false,
+                    }),
+                    BodyDecoder::Length(_) => body.keep_alive,
+                };
+                let trailers = (!trailers.is_empty()).then(|| join_pairs(&trailers));
+                self.emit(ServerEvent::BodyEnd { conn, trailers });
+                self.reading = self.after_message(keep_alive);
+                true
+            }
+        }
+    }
+
+    /// The latin1 record JS slices a request out of, and its flags.
+    pub(super) fn request_record(&self, head: &RequestHead, has_body: bool) -> (Vec<u8>, u32) {
+        let buf = &self.buf;
+        let fields = [head.method.clone(), head.target.clone()]
+            .into_iter()
+            .chain(
+                head.headers
+                    .iter()
+                    .flat_map(|(n, v)| [n.clone(), v.clone()]),
+            )
+            .map(|r| &buf[r]);
+        let (text, record_flags) = join_fields(fields, head.head_len);
+        let mut flags = record_flags
+            | (head.version_major as u32 & 0xf)
+            | ((head.version_minor as u32 & 0xf) << 4);
+        if head.keep_alive {
+            flags |= REQ_KEEP_ALIVE;
+        }
+        if head.upgrade {
+            flags |= REQ_UPGRADE;
+        }
+        if has_body {
+            flags |= REQ_HAS_BODY;
+        }
+        (text, flags)
+    }
+
+    /// What follows a complete message. After a non-keep-alive one, bytes
+    /// already read are llhttp's `HPE_CLOSED_CONNECTION` (unless only
+    /// CR/LF); insecure mode parses on, as llhttp's lenient flag does.
+    pub(super) fn after_message(&mut self, keep_alive: bool) -> Reading {
+        if keep_alive || self.parse.insecure {
+            return Reading::Head { started: None };
+        }
+        let front = self.front_offset();
+        if let Some(e) = h1::reject_after_close(&self.buf, &self.parse) {
+            self.fail_at(&e, front);
+            return Reading::Failed;
+        }
+        self.buf.clear();
+        Reading::AfterClose
+    }
+
+    pub(super) fn finish_upgrade(&mut self, raw: bool, leftover: Option<BytesMut>) {
+        let Reading::AwaitUpgrade { after } = std::mem::replace(&mut self.reading, Reading::Failed)
+        else {
+            return;
+        };
+        if raw {
+            self.reading = Reading::Raw;
+        } else {
+            if let Some(mut rest) = leftover {
+                rest.unsplit(std::mem::take(&mut self.buf));
+                self.buf = rest;
+            }
+            self.reading = *after;
+        }
+    }
+
+    /// Stream offset of the first byte in `buf`.
+    pub(super) fn front_offset(&self) -> u64 {
+        self.total_read - self.buf.len() as u64
+    }
+
+    /// Report `e`, found `e.bytes_parsed` bytes past stream offset `front`,
+    /// with llhttp's `bytesParsed`: counted from the start of the latest read.
+    pub(super) fn fail_at(&mut self, e: &ParseError, front: u64) {
+        let at = (front + e.bytes_parsed as u64).saturating_sub(self.read_start);
+        self.fail(e.code(), e.reason(), at as usize);
+    }
+
+    pub(super) fn fail(&mut self, code: &'static str, reason: &'static str, bytes_parsed: usize) {
+        // Core attaches the failing read as `rawPacket`, except at EOF.
+        let raw = (!self.read_eof).then(|| self.buf.split().freeze());
+        self.emit(ServerEvent::ParseError {
+            conn: self.conn.id,
+            code,
+            reason,
+            bytes_parsed: bytes_parsed as u32,
+            raw,
+        });
+        self.reading = Reading::Failed;
+    }
+
+    /// The peer sent FIN. A message cut short is llhttp's invalid EOF state.
+    pub(super) fn on_eof(&mut self) {
+        let mid_message = match &self.reading {
+            Reading::Head { .. } => h1::check_eof(&self.buf).is_err(),
+            Reading::Body { .. } => true,
+            _ => false,
+        };
+        if matches!(self.reading, Reading::Raw) {
+            self.process();
+        }
+        if mid_message {
+            let e = h1::reject_eof();
+            self.fail(e.code(), e.reason(), e.bytes_parsed);
+        } else {
+            self.emit(ServerEvent::End { conn: self.conn.id });
+        }
+    }
+}
+
+fn join_pairs(pairs: &[(Bytes, Bytes)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push(0);
+        }
+        out.extend_from_slice(name);
+        out.push(0);
+        out.extend_from_slice(value);
+    }
+    out
+}
