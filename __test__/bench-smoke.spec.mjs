@@ -116,6 +116,96 @@ if (rhttpClientWritten) {
   test.skip('bench --smoke client-get with rhttp — SKIPPED because rhttp\'s request()/Agent throw ERR_METHOD_NOT_IMPLEMENTED; runs once they do not', () => {})
 }
 
+// App scenarios: the same unmodified Express app and ws echo server for both, rhttp switched
+// in by rhttp/register. Each server passed its correctness gate (and is the implementation it
+// is labelled with: rhttp's addon loaded or not), every echo was checked by the ws client.
+const APP_SCENARIOS = ['express', 'ws-echo']
+const registerWritten = rhttpWritten && fs.existsSync(path.join(root, 'register.js'))
+
+async function appSmoke(t, impls) {
+  if (!needWrk(t)) return
+  const out = path.join(tmp, 'smoke-apps.json')
+  const r = await bench(['--smoke', '--scenarios', APP_SCENARIOS.join(','), '--impls', impls, '--out', out])
+  t.log(r.stdout)
+  t.is(r.code, 0, `run.js failed:\n${r.stderr}`)
+  if (r.code !== 0) return
+  const res = JSON.parse(fs.readFileSync(out, 'utf8'))
+  t.deepEqual(res.scenarios.map((s) => s.name), APP_SCENARIOS)
+  const labels = impls.split(',').map((l, i, a) => (a.indexOf(l) === i ? l : `${l}#2`))
+  t.regex(r.stdout, new RegExp(`^== express:[^]*${labels[1]}/${labels[0]}\nreq/s ↑.*\n[^]*^server CPU µs/req ↓`, 'm'))
+  t.regex(r.stdout, new RegExp(`^== ws-echo:[^]*${labels[1]}/${labels[0]}\nmsg/s ↑.*\n[^]*^server CPU µs/msg ↓`, 'm'))
+  for (const label of labels) {
+    const [run, ...more] = res.runs.filter((x) => x.scenario === 'express' && x.label === label)
+    t.is(more.length, 0, `express/${label}: one run`)
+    t.true(run.requests > 0 && run.rps > 0, `express/${label}: served requests`)
+    t.is(run.non2xx, 0, `express/${label}: non-2xx responses`)
+    const e = run.socketErrors
+    t.is(e.connect + e.read + e.write, 0, `express/${label}: socket errors ${JSON.stringify(e)}`)
+    t.regex(run.headMasked, /^X-Powered-By: Express$/m, `express/${label}: an Express response`)
+    t.true(run.cpuUsPerReq > 0 && run.rssMB > 0, `express/${label}: CPU and RSS measured`)
+    t.is(typeof res.summary.express.ratios[labels[1]].rps, 'number')
+
+    const [ws, ...more2] = res.runs.filter((x) => x.scenario === 'ws-echo' && x.label === label)
+    t.is(more2.length, 0, `ws-echo/${label}: one run`)
+    t.is(ws.connections, 50, `ws-echo/${label}: 50 connections`)
+    t.is(ws.messageBytes, 64)
+    t.true(ws.messages > 0 && ws.rps > 0, `ws-echo/${label}: echoed messages`)
+    t.regex(ws.headMasked, /^HTTP\/1\.1 101 /, `ws-echo/${label}: upgraded`)
+    t.true(ws.cpuUsPerReq > 0 && ws.rssMB > 0 && ws.clientCpuPct > 0, `ws-echo/${label}: server CPU, RSS and client CPU measured`)
+    t.is(typeof res.summary['ws-echo'].ratios[labels[1]].cpuUsPerReq, 'number')
+  }
+}
+
+if (registerWritten) {
+  test.serial('bench --smoke express,ws-echo: the same apps on node:http and on rhttp via rhttp/register, every answer correct', async (t) => {
+    await appSmoke(t, 'node,rhttp')
+  })
+} else {
+  test.serial('bench --smoke express,ws-echo: node:http vs node:http (harness only, rhttp/register not written yet)', async (t) => {
+    await appSmoke(t, 'node,node')
+  })
+}
+
+test.serial('bench refuses an Express app server that answers wrong', async (t) => {
+  if (!needWrk(t)) return
+  const fake = path.join(tmp, 'no-powered-by.js')
+  fs.writeFileSync(fake, `'use strict'
+const http = require('node:http')
+module.exports = { ...http, createServer: (h) => http.createServer((req, res) => {
+  const set = res.setHeader.bind(res)
+  res.setHeader = (k, v) => (/^x-powered-by$/i.test(k) ? res : set(k, v))
+  h(req, res)
+}) }
+`)
+  const r = await bench(['--smoke', '--scenarios', 'express', '--impls', `${fake},node`, '--no-save'], 20000)
+  t.is(r.code, 2, r.stderr)
+  t.regex(r.stderr, /no-powered-by server for scenario express answered wrong, refusing to benchmark it: x-powered-by: Express/)
+})
+
+test.serial('bench stops on a wrong WebSocket echo', async (t) => {
+  // Right for the correctness gate's few frames, then the 1000th 64-byte write is corrupted:
+  // the ws client must catch it in the middle of the load.
+  const fake = path.join(tmp, 'bad-echo.js')
+  fs.writeFileSync(fake, `'use strict'
+const http = require('node:http')
+let n = 0
+module.exports = { ...http, createServer: (...a) => {
+  const s = http.createServer(...a)
+  s.prependListener('upgrade', (req, socket) => {
+    const write = socket.write
+    socket.write = function (d, ...rest) {
+      if (Buffer.isBuffer(d) && d.length === 64 && ++n === 1000) { d = Buffer.from(d); d[63] ^= 1 }
+      return write.call(this, d, ...rest)
+    }
+  })
+  return s
+} }
+`)
+  const r = await bench(['--smoke', '--scenarios', 'ws-echo', '--impls', `node,${fake}`, '--no-save'], 20000)
+  t.is(r.code, 2, r.stderr)
+  t.regex(r.stderr, /bad-echo server failed in scenario ws-echo during the measurement .*wrong echo of message \d+: sent "rhttp-bench /)
+})
+
 test.serial('bench refuses a client that gets wrong responses', async (t) => {
   const fake = path.join(tmp, 'wrong-client.js')
   fs.writeFileSync(fake, `'use strict'

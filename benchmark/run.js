@@ -1,7 +1,9 @@
 'use strict'
 // npm run bench: node:http vs rhttp side by side, A/B alternated. Server scenarios: each
-// implementation serves, wrk drives it. Client scenarios: each implementation (and undici)
-// is the client of the same raw-net server. See README.md.
+// implementation serves, wrk drives it. App scenarios (express, ws-echo): an unmodified app,
+// rhttp switched in by rhttp/register, driven by wrk (express) or by the ws client process
+// (ws-echo). Client scenarios: each implementation (and undici) is the client of the same
+// raw-net server. See README.md.
 const fs = require('node:fs')
 const path = require('node:path')
 const { spawnSync } = require('node:child_process')
@@ -12,7 +14,7 @@ const { parseWrk } = require('./lib/wrk')
 const proc = require('./lib/proc')
 const { maskedHead, CheckError } = require('./lib/check')
 const { machineInfo } = require('./lib/machine')
-const { resolveImpl, resolveClient } = require('./lib/impl')
+const { ROOT, REGISTER, resolveImpl, resolveClient, appNodeArgs } = require('./lib/impl')
 const { summarizeScenario, printResult, printCompare } = require('./lib/report')
 
 const RESULTS = path.join(__dirname, 'results')
@@ -20,6 +22,7 @@ const CLIENT_CPU = 0
 const SERVER_CPU = 1
 const PER_RUN_OVERHEAD_S = 0.2 // server start + check + stop, measured ~0.13 s
 const PER_CLIENT_RUN_OVERHEAD_S = 0.4 // server + client process start, undici's require, stop
+const PER_APP_RUN_OVERHEAD_S = { express: 0.5, 'ws-echo': 1.0 } // + express/ws require, register's loader thread, ws connect/close
 const GATE_MAX_REQUESTS = 200 // client correctness gate: requests per implementation and scenario
 const GATE_MAX_MS = 3000
 
@@ -58,6 +61,21 @@ function checkLoadable(scenarios, opts) {
       if (scn.kind === 'client') checkClientLoadable(impl)
       else checkServerLoadable(impl)
     }
+    if (scn.app) checkAppLoadable(scn, implsOf(scn, opts))
+  }
+}
+
+// App scenarios: the framework (a devDependency) and, for rhttp, rhttp/register.
+function checkAppLoadable(scn, impls) {
+  for (const mod of scn.name === 'express' ? ['express'] : ['ws']) {
+    try {
+      require.resolve(mod)
+    } catch {
+      throw new UsageError(`scenario ${scn.name} needs '${mod}', a devDependency: run npm install`)
+    }
+  }
+  if (impls.includes('rhttp') && !fs.existsSync(REGISTER)) {
+    throw new UsageError(`scenario ${scn.name} runs rhttp through rhttp/register, but ${REGISTER} does not exist`)
   }
 }
 
@@ -114,17 +132,48 @@ function timestamp(d = new Date()) {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z') // ISO 8601 basic: 20250101T120000Z
 }
 
+// The server process of a server or ws scenario. Server scripts take the implementation as
+// an argument; app scripts are the same file for every implementation, switched by a preload
+// (rhttp: node -r <repo>/register.js).
+function startImplServer(scn, impl, opts) {
+  const cpu = opts.pinned ? SERVER_CPU : null
+  if (!scn.app) return startServer(scn.server, [impl, '0'], { name: impl, cpu, env: opts.env })
+  const { nodeArgs, env } = appNodeArgs(impl)
+  return startServer(scn.server, ['0'], { name: impl, cpu, env: { ...opts.env, ...env }, nodeArgs })
+}
+
+// rhttp's addon (a .node file in the repo root) mapped into the process, or null.
+const REAL_ROOT = fs.realpathSync(ROOT)
+function loadedAddon(pid) {
+  for (const f of proc.mappedFiles(pid)) if (f.endsWith('.node') && path.dirname(f) === REAL_ROOT) return f
+  return null
+}
+
+// Correctness gate of a fresh server: the scenario's check, then proof that the process runs
+// the implementation it is labelled with (rhttp's addon loaded, or not loaded for node): an app
+// scenario whose register switch silently failed would otherwise compare node:http with itself.
+async function gateServer(scn, server, impl, label) {
+  let first
+  try {
+    first = await scn.check(server.port)
+  } catch (err) {
+    const why = err instanceof CheckError ? err.message : `no valid answer: ${err.message}`
+    throw new CheckError(`${label} server for scenario ${scn.name} answered wrong, refusing to benchmark it: ${why}`)
+  }
+  if (impl === 'node' || impl === 'rhttp') {
+    const addon = loadedAddon(server.pid)
+    const how = scn.app ? (impl === 'rhttp' ? `node -r ${path.relative(process.cwd(), REGISTER)} ` : 'node ') + `benchmark/servers/${scn.server}` : `benchmark/servers/${scn.server} ${impl}`
+    if (impl === 'rhttp' && !addon) throw new CheckError(`${label} server for scenario ${scn.name} (${how}) has not loaded rhttp's addon: it is not running on rhttp, refusing to benchmark it`)
+    if (impl === 'node' && addon) throw new CheckError(`${label} server for scenario ${scn.name} (${how}) has loaded rhttp's addon ${addon}: it is not plain node:http (NODE_OPTIONS?), refusing to benchmark it`)
+  }
+  return first
+}
+
 // One measured run: fresh server process, correctness check, warm-up, measurement.
 async function runOne(scn, impl, label, round, opts) {
-  const server = await startServer(scn.server, [impl, '0'], { name: impl, cpu: opts.pinned ? SERVER_CPU : null, env: opts.env })
+  const server = await startImplServer(scn, impl, opts)
   try {
-    let first
-    try {
-      first = await scn.check(server.port)
-    } catch (err) {
-      const why = err instanceof CheckError ? err.message : `no valid answer: ${err.message}`
-      throw new CheckError(`${label} server for scenario ${scn.name} answered wrong, refusing to benchmark it: ${why}`)
-    }
+    const first = await gateServer(scn, server, impl, label)
     const url = `http://127.0.0.1:${server.port}/`
     const wrkArgs = (d) => [`-t${opts.threads}`, `-c${opts.connections}`, `-d${d}s`, '--latency', ...scn.wrk, url]
     const wrkOpts = (d) => ({ cpu: opts.pinned ? CLIENT_CPU : null, timeoutMs: (d + 20) * 1000 })
@@ -166,6 +215,91 @@ async function runOne(scn, impl, label, round, opts) {
       softirqPct: pctOfCore(sys.softirq * tickMs),
       stealPct: pctOfCore(sys.steal * tickMs),
       wrkOutput: w.output,
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+// ws-echo: the ws client process (clients/ws-echo.js, core http) against the server of the
+// implementation under test; its result line is the failure when an echo was wrong.
+function wsFailure(label, scn, c) {
+  const where = `${label} server failed in scenario ${scn.name}`
+  const r = c.result
+  if (r && !r.ok && r.error) {
+    const e = r.error
+    return `${where} during the ${r.phase} (${r.open} connection(s) open, ${r.answered} good echo(es)): ` +
+      `${e.uncaught ? 'uncaught exception in the client: ' : ''}${e.code ? `${e.code}: ` : ''}${e.message}` +
+      `${c.stderr.trim() ? `\n  client stderr: ${c.stderr.trim().slice(-2000)}` : ''}`
+  }
+  const how = c.timedOut ? `was killed after ${c.timeoutMs} ms` : `exited with code ${c.code}${c.signal ? `, signal ${c.signal}` : ''} without a result`
+  return `${where}: the ws client process ${how}\n${c.stderr.trim().slice(-3000)}${c.stdout ? `\n${c.stdout}` : ''}`
+}
+
+// One ws-echo run: fresh server (app script, implementation by preload), correctness gate,
+// then the ws client process (warm-up + measured window inside it, one message in flight per
+// connection); the server's CPU and /proc/stat are read when the window starts and ends.
+async function runWsOne(scn, impl, label, round, opts) {
+  const server = await startImplServer(scn, impl, opts)
+  try {
+    const first = await gateServer(scn, server, impl, label)
+    const snap = () => {
+      try {
+        return { t: process.hrtime.bigint(), srv: proc.processCpuTicks(server.pid), sys: proc.systemCpu(), mem: proc.processMemory(server.pid) }
+      } catch { return null } // the server is gone: reported below
+    }
+    let w0 = null
+    let w1 = null
+    const durationMs = opts.duration * 1000
+    const warmupMs = opts.warmup * 1000
+    const c = await runClientChild(scn.client, [String(server.port), '--connections', String(opts.connections),
+      '--size', String(scn.messageBytes), '--duration-ms', String(durationMs), '--warmup-ms', String(warmupMs)], {
+      cpu: opts.pinned ? CLIENT_CPU : null, // no --env: the client is not the implementation under test
+      timeoutMs: durationMs + warmupMs + 25000, // + process start, connect (10 s), drain (5 s) and close (1 s) limits
+      onStart: () => { w0 = snap() },
+      onResult: () => { w1 = snap() },
+    })
+    if (!server.alive()) throw new CheckError(`${label} server died during scenario ${scn.name}: ${server.stderr.text.trim().slice(-3000)}`)
+    if (!c.result || !c.result.ok || c.code !== 0) throw new CheckError(wsFailure(label, scn, c))
+    if (!w0 || !w1) throw new Error(`${label} server for scenario ${scn.name}: /proc could not be read during the window`)
+
+    const res = c.result
+    const tickMs = 1000 / proc.clockTicks()
+    const windowMs = Number(w1.t - w0.t) / 1e6
+    const serverCpuMs = (w1.srv - w0.srv) * tickMs
+    const sys = proc.systemDelta(w0.sys, w1.sys)
+    const clientCpuMs = (res.cpuUserUs + res.cpuSystemUs) / 1000
+    const pctOfCore = (ms) => (ms / windowMs) * 100
+    return {
+      scenario: scn.name,
+      impl,
+      label,
+      round,
+      pid: server.pid,
+      headMasked: maskedHead(first),
+      connections: res.connections,
+      messageBytes: res.messageBytes,
+      messages: res.messages,
+      warmupMessages: res.warmupMessages,
+      wallMs: res.wallMs,
+      rps: (res.messages * 1000) / res.wallMs, // messages (echoes) per second
+      p99Ms: res.latencyMs.p99,
+      latencyMs: res.latencyMs,
+      windowMs,
+      serverCpuMs,
+      cpuUsPerReq: res.messages > 0 ? (serverCpuMs * 1000) / res.messages : null, // server CPU µs per message
+      serverCpuPct: pctOfCore(serverCpuMs),
+      rssMB: w1.mem.rssKB / 1024,
+      hwmMB: w1.mem.hwmKB / 1024,
+      clientCpuUserUs: res.cpuUserUs,
+      clientCpuSystemUs: res.cpuSystemUs,
+      clientCpuPct: (clientCpuMs / res.wallMs) * 100,
+      clientCpuUsPerMsg: res.messages > 0 ? (clientCpuMs * 1000) / res.messages : null,
+      clientRssMB: res.rssKB / 1024,
+      otherPct: Math.max(0, pctOfCore(sys.busy * tickMs - serverCpuMs - clientCpuMs)), // can dip below 0 by tick rounding
+      softirqPct: pctOfCore(sys.softirq * tickMs),
+      stealPct: pctOfCore(sys.steal * tickMs),
+      wsVersion: res.wsVersion,
     }
   } finally {
     await server.stop()
@@ -322,6 +456,32 @@ function runWarnings(runs, labels, opts) {
   return out
 }
 
+function wsWarnings(runs, labels) {
+  const out = []
+  const at = (r) => `${r.label} round ${r.round}`
+  const worst = (key, pred, say) => {
+    const hit = runs.filter(pred)
+    if (hit.length === 0) return
+    const w = hit.reduce((a, b) => (b[key] > a[key] ? b : a))
+    out.push(`${say(w)} in ${hit.length} of ${runs.length} runs (worst: ${at(w)}, ${w[key].toFixed(0)}% of a core)`)
+  }
+  worst('clientCpuPct', (r) => r.clientCpuPct >= 95, () => 'client-bound: the ws client process, not the server, was the limit')
+  worst('otherPct', (r) => r.otherPct >= 25, () => 'noisy neighbour: other processes used >= 25% of a core')
+  worst('stealPct', (r) => r.stealPct >= 10, () => 'hypervisor steal >= 10% of a core')
+  const base = runs.find((r) => r.label === labels[0])
+  for (const label of labels.slice(1)) {
+    const other = runs.find((r) => r.label === label)
+    if (base && other && base.headMasked !== other.headMasked) {
+      out.push(`101 response heads differ:\n      ${labels[0]}: ${JSON.stringify(base.headMasked)}\n      ${label}: ${JSON.stringify(other.headMasked)}`)
+    }
+  }
+  return out
+}
+
+function warningsFor(kind) {
+  return kind === 'client' ? clientWarnings : kind === 'ws' ? wsWarnings : runWarnings
+}
+
 function clientWarnings(runs, labels, opts) {
   const out = []
   const at = (r) => `${r.label} round ${r.round}`
@@ -362,6 +522,13 @@ function clientProgress(r, scn, opts) {
     `  client ${f(r.clientCpuPct)}%  server ${f(r.serverCpuPct)}%  other ${f(r.otherPct)}%`)
 }
 
+function wsProgress(r, scn, opts) {
+  const f = (x, d = 0) => (x === null || x === undefined ? '-' : x.toFixed(d))
+  log(`[${scn.name} ${r.round}/${opts.rounds}] ${r.label.padEnd(8)} ${Math.round(r.rps).toLocaleString('en-US').padStart(9)} msg/s` +
+    `  p99 ${f(r.p99Ms, 2)} ms  ${f(r.cpuUsPerReq, 1)} µs/msg  rss ${f(r.rssMB, 1)} MB` +
+    `  server ${f(r.serverCpuPct)}%  client ${f(r.clientCpuPct)}%  other ${f(r.otherPct)}%`)
+}
+
 function progress(r, scn, opts) {
   const f = (x, d = 0) => (x === null ? '-' : x.toFixed(d))
   log(`[${scn.name} ${r.round}/${opts.rounds}] ${r.label.padEnd(8)} ${Math.round(r.rps).toLocaleString('en-US').padStart(9)} req/s` +
@@ -381,7 +548,7 @@ async function main() {
       const labels = scn.labels || res.labels // per scenario since the client scenarios
       const kind = scn.kind || 'server'
       res.summary[scn.name] = summarizeScenario(runs, labels, kind)
-      res.warnings[scn.name] = (kind === 'client' ? clientWarnings : runWarnings)(runs, labels, res.options)
+      res.warnings[scn.name] = warningsFor(kind)(runs, labels, res.options)
     }
     printResult(res)
     if (opts.compare) {
@@ -401,7 +568,8 @@ async function main() {
   const compareFile = opts.compare ? resolveCompare(opts.compare, outFile) : null
   const compareWith = compareFile ? loadResult(compareFile) : null
 
-  const runSeconds = (s) => opts.duration + opts.warmup + (s.kind === 'client' ? PER_CLIENT_RUN_OVERHEAD_S : PER_RUN_OVERHEAD_S)
+  const runSeconds = (s) => opts.duration + opts.warmup +
+    (s.app ? PER_APP_RUN_OVERHEAD_S[s.name] : s.kind === 'client' ? PER_CLIENT_RUN_OVERHEAD_S : PER_RUN_OVERHEAD_S)
   const gateSeconds = (s) => (s.kind === 'client' ? s.impls.length * (PER_CLIENT_RUN_OVERHEAD_S + 0.1) : 0)
   const estimate = scenarios.reduce((t, s) => t + opts.rounds * s.impls.length * runSeconds(s) + gateSeconds(s), 0)
   const groups = []
@@ -436,6 +604,8 @@ async function main() {
       impls: s.impls,
       labels: s.labels,
       ...(s.kind === 'client' ? { method: s.method, bodyBytes: s.bodyBytes, concurrency: opts.connections } : {}),
+      ...(s.app ? { app: true, switch: { node: 'node <app>', rhttp: 'node -r <repo>/register.js <app>' } } : {}),
+      ...(s.kind === 'ws' ? { client: s.client, messageBytes: s.messageBytes, connections: opts.connections } : {}),
     })),
     runs: [],
     summary: {},
@@ -449,17 +619,18 @@ async function main() {
 
   for (const scn of scenarios) {
     const runs = []
-    const client = scn.kind === 'client'
+    const [runFn, progressFn] = scn.kind === 'client' ? [runClientOne, clientProgress]
+      : scn.kind === 'ws' ? [runWsOne, wsProgress] : [runOne, progress]
     for (let round = 1; round <= opts.rounds; round++) {
       for (let i = 0; i < scn.impls.length; i++) { // A/B alternation within each round
-        const r = await (client ? runClientOne : runOne)(scn, scn.impls[i], scn.labels[i], round, opts)
-        ;(client ? clientProgress : progress)(r, scn, opts)
+        const r = await runFn(scn, scn.impls[i], scn.labels[i], round, opts)
+        progressFn(r, scn, opts)
         runs.push(r)
       }
     }
     result.runs.push(...runs)
     result.summary[scn.name] = summarizeScenario(runs, scn.labels, scn.kind)
-    result.warnings[scn.name] = (client ? clientWarnings : runWarnings)(runs, scn.labels, opts)
+    result.warnings[scn.name] = warningsFor(scn.kind)(runs, scn.labels, opts)
   }
   result.finishedAt = new Date().toISOString()
 

@@ -4,17 +4,20 @@ const { parseArgs } = require('node:util')
 const HELP = `usage: node benchmark/run.js [flags]      (npm run bench -- [flags])
 
   --scenarios LIST   comma list of hello,close,headers,post-echo,pipeline (server scenarios),
+                     express,ws-echo (app scenarios: an unmodified app, rhttp via rhttp/register),
                      client-get,client-post64k (client scenarios) or 'all' (default all)
   --impls LIST       implementations, first is the baseline of the ratios (default node,rhttp for
-                     server scenarios, node,rhttp,undici for client scenarios); node = node:http,
-                     rhttp = this repo, undici = undici (client scenarios only), or a path to a
-                     module with the node:http API (createServer, or request + Agent)
+                     server and app scenarios, node,rhttp,undici for client scenarios);
+                     node = node:http, rhttp = this repo (app scenarios: node -r register.js),
+                     undici = undici (client scenarios only), or a path to a module with the
+                     node:http API (createServer, or request + Agent)
   --rounds N         A/B rounds per scenario (default 3; --smoke: 1)
   --duration S       seconds per measured run (default 5; --smoke: 1)
   --warmup S         seconds of warm-up load before each measured run, 0 = none (default 1; --smoke: 0)
-  --connections N    wrk -c; client scenarios: requests in flight = agent maxSockets (default 50)
-  --threads N        wrk -t (default 1)
-  --pinned           load generator (wrk / the client) on CPU 0, server on CPU 1 (taskset)
+  --connections N    wrk -c; client scenarios: requests in flight = agent maxSockets;
+                     ws-echo: WebSocket connections, one message in flight on each (default 50)
+  --threads N        wrk -t (default 1; ws-echo: not used, one client process)
+  --pinned           load generator (wrk / the client / the ws client) on CPU 0, server on CPU 1 (taskset)
   --smoke            CI mode: 1 round, 1 s, no warm-up (explicit flags still win)
   --env K=V          set an environment variable for the processes of the implementation under
                      test: servers in server scenarios, clients in client scenarios (repeatable)

@@ -50,9 +50,10 @@ function tail(stream, max = 8192) {
 const SERVERS = path.join(__dirname, '../servers')
 const CLIENTS = path.join(__dirname, '../clients')
 
-// `node <script> ...args`, under `taskset -c cpu` when cpu is not null (taskset execs: the pid stays node's).
-function spawnNode(script, args, cpu, env) {
-  const argv = [script, ...args]
+// `node [...nodeArgs] <script> ...args`, under `taskset -c cpu` when cpu is not null (taskset
+// execs: the pid stays node's). nodeArgs: e.g. ['-r', '<repo>/register.js'] (the app scenarios).
+function spawnNode(script, args, cpu, env, nodeArgs = []) {
+  const argv = [...nodeArgs, script, ...args]
   const [cmd, cmdArgs] = cpu === null ? [process.execPath, argv] : ['taskset', ['-c', String(cpu), process.execPath, ...argv]]
   return spawn(cmd, cmdArgs, {
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -71,10 +72,11 @@ function lines(stream, onLine) {
   })
 }
 
-// Starts `node servers/<script> ...args` (server scenarios: args = [impl, '0']) and
+// Starts `node [...nodeArgs] servers/<script> ...args` (server scenarios: args = [impl, '0'];
+// app scenarios: args = ['0'], nodeArgs = the preload that picks the implementation) and
 // resolves once it printed its port. Later stdout lines are answers to server.query().
-function startServer(script, args, { name = script, cpu = null, env = {}, timeoutMs = 10000 } = {}) {
-  const child = spawnNode(path.join(SERVERS, script), args, cpu, env)
+function startServer(script, args, { name = script, cpu = null, env = {}, nodeArgs = [], timeoutMs = 10000 } = {}) {
+  const child = spawnNode(path.join(SERVERS, script), args, cpu, env, nodeArgs)
   track(child, false)
   const stderr = tail(child.stderr)
   const waiting = [] // resolvers of query()

@@ -47,4 +47,14 @@ function systemDelta(a, b) {
   }
 }
 
-module.exports = { clockTicks, processCpuTicks, processMemory, systemCpu, systemDelta }
+// Files mapped into a process (/proc/<pid>/maps): shared libraries and native addons.
+function mappedFiles(pid) {
+  const files = new Set()
+  for (const line of fs.readFileSync(`/proc/${pid}/maps`, 'latin1').split('\n')) {
+    const i = line.indexOf('/')
+    if (i > 0) files.add(line.slice(i).replace(/ \(deleted\)$/, ''))
+  }
+  return files
+}
+
+module.exports = { mappedFiles, clockTicks, processCpuTicks, processMemory, systemCpu, systemDelta }

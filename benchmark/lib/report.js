@@ -33,8 +33,23 @@ const CLIENT_METRICS = [
   { key: 'stealPct', label: 'steal % of a core', fmt: f0 },
 ]
 
+// ws scenarios (ws-echo: the ws client process drives a server of each implementation).
+// rps = messages (echoes) per second, cpuUsPerReq = the server's CPU per message.
+const WS_METRICS = [
+  { key: 'rps', label: 'msg/s ↑', fmt: f0, ratio: true },
+  { key: 'p99Ms', label: 'p99 echo latency ms ↓', fmt: f2, ratio: true },
+  { key: 'cpuUsPerReq', label: 'server CPU µs/msg ↓', fmt: f1, ratio: true },
+  { key: 'rssMB', label: 'RSS MB (end) ↓', fmt: f1, ratio: true },
+  { key: 'hwmMB', label: 'peak RSS MB ↓', fmt: f1, ratio: true },
+  { key: 'serverCpuPct', label: 'server CPU % of a core', fmt: f0 },
+  { key: 'clientCpuPct', label: 'client CPU % of a core', fmt: f0 },
+  { key: 'clientCpuUsPerMsg', label: 'client CPU µs/msg', fmt: f1 },
+  { key: 'otherPct', label: 'other procs % of a core', fmt: f0 },
+  { key: 'stealPct', label: 'steal % of a core', fmt: f0 },
+]
+
 const kindOf = (scn) => scn.kind || 'server' // result files from before the client scenarios have no kind
-const metricsFor = (kind) => (kind === 'client' ? CLIENT_METRICS : METRICS)
+const metricsFor = (kind) => (kind === 'client' ? CLIENT_METRICS : kind === 'ws' ? WS_METRICS : METRICS)
 const labelsOf = (scn, result) => scn.labels || result.labels
 
 // Ratio columns: every implementation vs the first (the baseline); in client scenarios
@@ -106,6 +121,11 @@ function header(scn, opts) {
       `${opts.rounds} round(s) × ${opts.duration} s${warm}, median (min–max)${opts.pinned ? ', pinned' : ''}\n` +
       '   server: benchmark/servers/client-target.js (raw net responder, its own process); CPU = the client process, all threads'
   }
+  if (kindOf(scn) === 'ws') {
+    const warm = opts.warmup > 0 ? ` (+${opts.warmup} s warm-up)` : ''
+    return `== ${scn.name}: ${scn.desc}\n   benchmark/clients/${scn.client} (ws client on core http): ${scn.connections || opts.connections} connections, ` +
+      `one ${scn.messageBytes}-byte message in flight on each, ${opts.rounds} round(s) × ${opts.duration} s${warm}, median (min–max)${opts.pinned ? ', pinned' : ''}`
+  }
   return `== ${scn.name}: ${scn.desc}\n   wrk -t${opts.threads} -c${opts.connections} -d${opts.duration}s --latency` +
     `${scn.wrk.length ? ' ' + scn.wrk.map((a) => (a.includes(' ') ? `'${a}'` : a.replace(/^.*\/benchmark\//, 'benchmark/'))).join(' ') : ''}` +
     `, ${opts.rounds} round(s), median (min–max)${opts.pinned ? ', pinned' : ''}`
@@ -163,4 +183,4 @@ function printCompare(oldRes, newRes, oldName, out = process.stdout) {
   }
 }
 
-module.exports = { METRICS, CLIENT_METRICS, ratioPairs, summarizeScenario, scenarioTable, printResult, printCompare }
+module.exports = { METRICS, CLIENT_METRICS, WS_METRICS, ratioPairs, summarizeScenario, scenarioTable, printResult, printCompare }

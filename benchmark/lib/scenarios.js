@@ -18,6 +18,19 @@ const SERVER_SCENARIOS = [
     wrk: ['-s', path.join(LUA, 'pipeline.lua')], check: check.pipeline, latency: false },
 ].map((s) => ({ kind: 'server', ...s }))
 
+// App scenarios: an unmodified app (servers/express-app.js, servers/ws-echo.js) whose
+// implementation is switched from outside, rhttp by `node -r <repo>/register.js`
+// (lib/impl.js appNodeArgs). express is driven by wrk like hello; ws-echo by the ws client
+// process clients/ws-echo.js (wrk cannot speak WebSocket).
+const APP_SCENARIOS = [
+  { name: 'express', kind: 'server', app: true, server: 'express-app.js',
+    desc: "Express 5 hello world (app.get('/') → res.send), GET /, keep-alive, rhttp via rhttp/register",
+    wrk: [], check: check.express },
+  { name: 'ws-echo', kind: 'ws', app: true, server: 'ws-echo.js', client: 'ws-echo.js', messageBytes: 64,
+    desc: "ws WebSocketServer({ noServer: true }) on 'upgrade', echo of 64-byte text messages, rhttp via rhttp/register",
+    wrk: [], check: check.wsEcho },
+]
+
 // Client scenarios: the implementation is the client (clients/*.js), the server is the
 // same raw-net responder for all of them (servers/client-target.js).
 const CLIENT_SCENARIOS = [
@@ -25,10 +38,10 @@ const CLIENT_SCENARIOS = [
   { name: 'client-post64k', desc: 'client: keep-alive POST / with a 64 KiB body, response 200 \'ok\'', method: 'POST', bodyBytes: 65536 },
 ].map((s) => ({ kind: 'client', server: 'client-target.js', wrk: [], ...s }))
 
-const SCENARIOS = [...SERVER_SCENARIOS, ...CLIENT_SCENARIOS]
+const SCENARIOS = [...SERVER_SCENARIOS, ...APP_SCENARIOS, ...CLIENT_SCENARIOS]
 
 // Implementations compared when --impls is not given.
-const DEFAULT_IMPLS = { server: ['node', 'rhttp'], client: ['node', 'rhttp', 'undici'] }
+const DEFAULT_IMPLS = { server: ['node', 'rhttp'], ws: ['node', 'rhttp'], client: ['node', 'rhttp', 'undici'] }
 
 function selectScenarios(list) {
   if (list.length === 1 && list[0] === 'all') return SCENARIOS
@@ -39,4 +52,4 @@ function selectScenarios(list) {
   })
 }
 
-module.exports = { SCENARIOS, SERVER_SCENARIOS, CLIENT_SCENARIOS, DEFAULT_IMPLS, selectScenarios }
+module.exports = { SCENARIOS, SERVER_SCENARIOS, APP_SCENARIOS, CLIENT_SCENARIOS, DEFAULT_IMPLS, selectScenarios }

@@ -1,0 +1,20 @@
+'use strict'
+// `node -r benchmark/lib/preload-impl.js app.js` with RHTTP_BENCH_HTTP=/path/to/module:
+// what rhttp/register does for rhttp, for any module with the node:http API, so that the
+// app scenarios (express, ws-echo) can run a fake implementation (harness tests).
+// require('http') / require('node:http') return that module, except inside the module
+// itself (a fake usually wraps core http). CommonJS only, which is all the app scripts need.
+const Module = require('node:module')
+
+const target = process.env.RHTTP_BENCH_HTTP
+if (!target) throw new Error('preload-impl.js: RHTTP_BENCH_HTTP is not set')
+
+let impl = null
+const load = Module._load
+Module._load = function _load(request, parent, isMain) {
+  if ((request === 'http' || request === 'node:http') && !(parent && parent.filename === target)) {
+    if (impl === null) impl = require(target)
+    return impl
+  }
+  return Reflect.apply(load, this, arguments)
+}
