@@ -396,9 +396,11 @@ Server.prototype._rhttpSocketRef = function(delta) {
 
 /** The listening `_handle`: what net.Server's close/address/ref/unref call. */
 class ListenHandle {
-  constructor(server, result) {
+  constructor(server, result, coreHandle = null) {
     this.server = server;
     this.result = result;
+    // listen(handle): core's TCP/Pipe handle keeps accepting (see adoptCoreHandle).
+    this.coreHandle = coreHandle;
     // A Unix socket has no address: net.Server.address() then returns the
     // path, as it does for core's Pipe handle.
     if (result.family === '') this.getsockname = undefined;
@@ -414,15 +416,18 @@ class ListenHandle {
   close() {
     const native = this.server[kNative];
     if (native) native.close();
+    if (this.coreHandle) this.coreHandle.close();
     // net.Server clears _handle right after this call; update the ref then.
     process.nextTick(updateRef, this.server);
   }
 
   ref() {
+    if (this.coreHandle) this.coreHandle.ref();
     process.nextTick(updateRef, this.server);
   }
 
   unref() {
+    if (this.coreHandle) this.coreHandle.unref();
     process.nextTick(updateRef, this.server);
   }
 
@@ -440,10 +445,8 @@ Server.prototype._listen2 = function _listen2(address, port, addressType, backlo
   const native = nativeServer(this);
   let result;
   if (this._handle && !(this._handle instanceof ListenHandle)) {
-    // listen(handle): a core TCP/Pipe handle; listen on its descriptor.
-    const handleFd = this._handle.fd;
-    this._handle = null;
-    result = native.listenFd(handleFd, backlog || 511);
+    adoptCoreHandle(this, this._handle, backlog);
+    return;
   } else if (typeof fd === 'number' && fd >= 0) {
     result = native.listenFd(fd, backlog || 511);
   } else if (port === -1 && addressType === -1) {
@@ -473,6 +476,40 @@ Server.prototype._listen2 = function _listen2(address, port, addressType, backlo
   updateRef(this);
   process.nextTick(emitListeningNT, this);
 };
+
+// listen(handle) with core's own TCP/Pipe handle. Core takes the handle
+// over: its connections now go to this server, not to whoever listened on
+// it before. Listening on a duplicate of its descriptor would leave both
+// accepting; instead the handle keeps accepting and each connection is
+// handed to this server as a stream (a fed connection, as with
+// server.emit('connection', socket)).
+function adoptCoreHandle(server, handle, backlog) {
+  const err = handle.listen(backlog || 511);
+  if (err) {
+    process.nextTick(emitErrorNT, server, new UVExceptionWithHostPort(err, 'listen', null, -1));
+    return;
+  }
+  handle.onconnection = (status, clientHandle) => {
+    if (status) {
+      server.emit('error', new UVExceptionWithHostPort(status, 'accept', null, -1));
+      return;
+    }
+    const socket = new net.Socket({ handle: clientHandle, allowHalfOpen: true });
+    socket.server = server;
+    socket._server = server;
+    server._connections++;
+    server.emit('connection', socket);
+  };
+  const name = {};
+  const hasName = typeof handle.getsockname === 'function' && handle.getsockname(name) === 0;
+  server._handle = new ListenHandle(server, {
+    errno: 0,
+    address: hasName ? name.address : '',
+    family: hasName ? name.family : '',
+    port: hasName ? name.port : 0,
+  }, handle);
+  process.nextTick(emitListeningNT, server);
+}
 
 function emitErrorNT(self, err) {
   self.emit('error', err);
