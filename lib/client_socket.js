@@ -6,6 +6,7 @@
 // and ClientRequest runs the response parser on them.
 
 const dns = require('node:dns');
+const { AsyncResource } = require('node:async_hooks');
 const { isIP } = require('node:net');
 
 const { Socket, ConnHandle, errnoError, kId } = require('./socket');
@@ -26,6 +27,7 @@ const {
 const kWantRef = Symbol('rhttp.wantRef');
 const kRefd = Symbol('rhttp.clientRefd');
 const kConnectArgs = Symbol('rhttp.connectArgs');
+const kAsyncResource = Symbol('rhttp.asyncResource');
 // The idle timeout set before the connection existed, and the JS timer
 // standing in for it while connecting.
 const kPendingTimeout = Symbol('rhttp.pendingTimeout');
@@ -77,9 +79,15 @@ function run(events, i) {
 }
 
 function handle(kind, ev, at) {
-  const id = ev[at + 1];
-  const socket = sockets.get(id);
+  const socket = sockets.get(ev[at + 1]);
   if (socket === undefined) return;
+  // A batch arrives in one threadsafe-function call; each socket's events
+  // run in the async context the socket was created in, as a TCPWRAP's do.
+  socket[kAsyncResource].runInAsyncScope(handleSocketEvent, null, socket, kind, ev, at);
+}
+
+function handleSocketEvent(socket, kind, ev, at) {
+  const id = ev[at + 1];
   switch (kind) {
     case EV_CONNECT:
       socket._rhttpConnected();
@@ -119,6 +127,7 @@ class ClientSocket extends Socket {
     this[kWantRef] = true;
     this[kRefd] = false;
     this[kConnectArgs] = null;
+    this[kAsyncResource] = new AsyncResource('TCPWRAP');
     this._rhttpSetRaw();
     if (options && options.noDelay !== undefined) this._rhttpNoDelay = !!options.noDelay;
   }

@@ -7,6 +7,7 @@
 // The callbacks are derived from Node.js lib/_http_common.js (MIT, Node.js
 // contributors); only the request-method branch was dropped.
 
+const { AsyncResource } = require('node:async_hooks');
 const { binding } = require('./native');
 const { IncomingMessage, readStart, readStop } = require('./incoming');
 
@@ -32,6 +33,9 @@ class HTTPParser {
   }
 
   initialize(type, resource, maxHeaderSize, lenient) {
+    // llhttp runs its callbacks in this resource's async context, created
+    // here, in the request's (core's HTTPClientAsyncResource).
+    this.asyncResource = new AsyncResource(resource && resource.type || 'HTTPINCOMINGMESSAGE');
     const size = maxHeaderSize || require('node:http').maxHeaderSize;
     if (this.native === null) {
       this.native = new binding.NativeResponseParser(size, !!lenient);
@@ -46,13 +50,13 @@ class HTTPParser {
     const req = this.outgoing;
     const method = req && req.method;
     const out = this.native.execute(d, method === 'HEAD', method === 'CONNECT');
-    return this.dispatch(out, d.length);
+    return this.asyncResource.runInAsyncScope(this.dispatch, this, out, d.length);
   }
 
   /** The peer closed: undefined, or an Error for a message cut short. */
   finish() {
     if (this.native === null) return undefined;
-    const r = this.dispatch(this.native.finish(), 0);
+    const r = this.asyncResource.runInAsyncScope(this.dispatch, this, this.native.finish(), 0);
     return r instanceof Error ? r : undefined;
   }
 
