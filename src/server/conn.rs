@@ -313,6 +313,7 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
         timeout_fired: false,
         idle_generation: 0,
         shutdown_sent: false,
+        drop_after_message: false,
     };
     if let Err((errno, syscall)) = task.run().await {
         guard.errno = errno;
@@ -341,6 +342,9 @@ pub(super) struct Task<'a> {
     /// The `idle_generation` the task has seen.
     pub(super) idle_generation: u64,
     pub(super) shutdown_sent: bool,
+    /// An upgrade request with a body was refused: drop what follows it in
+    /// the read that ends it (see `finish_upgrade`).
+    pub(super) drop_after_message: bool,
 }
 
 type TaskResult = Result<(), (i32, &'static str)>;

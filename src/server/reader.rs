@@ -262,6 +262,9 @@ impl Task<'_> {
     /// already read are llhttp's `HPE_CLOSED_CONNECTION` (unless only
     /// CR/LF); insecure mode parses on, as llhttp's lenient flag does.
     pub(super) fn after_message(&mut self, keep_alive: bool) -> Reading {
+        if std::mem::take(&mut self.drop_after_message) {
+            self.buf.clear();
+        }
         if keep_alive || self.parse.insecure {
             return Reading::Head { started: None };
         }
@@ -281,13 +284,20 @@ impl Task<'_> {
         };
         if raw {
             self.reading = Reading::Raw;
-        } else {
+            return;
+        }
+        // No upgrade after all. llhttp stopped at the upgrade message, so
+        // core drops what followed it in the same read and parses later
+        // reads. Without a body the message is complete: drop the bytes read
+        // with the head. With one, parse the body, then drop the rest.
+        if matches!(*after, Reading::Body(_)) {
             if let Some(mut rest) = leftover {
                 rest.unsplit(std::mem::take(&mut self.buf));
                 self.buf = rest;
             }
-            self.reading = *after;
+            self.drop_after_message = true;
         }
+        self.reading = *after;
     }
 
     /// Stream offset of the first byte in `buf`.
