@@ -13,6 +13,7 @@
 
 use bytes::BytesMut;
 
+use super::checklist_support::*;
 use super::*;
 
 /// One message as core's parser reported it.
@@ -48,32 +49,6 @@ impl Outcome {
     fn status(&self) -> u16 {
         self.error.map_or(200, |e| e.kind.status())
     }
-}
-
-fn strict() -> ParseOptions {
-    ParseOptions::default()
-}
-
-fn insecure() -> ParseOptions {
-    ParseOptions {
-        insecure: true,
-        ..ParseOptions::default()
-    }
-}
-
-fn max_header_size(n: usize) -> ParseOptions {
-    ParseOptions {
-        max_header_size: n,
-        ..ParseOptions::default()
-    }
-}
-
-fn rep(unit: &[u8], n: usize) -> Vec<u8> {
-    unit.repeat(n)
-}
-
-fn cat(parts: &[&[u8]]) -> Vec<u8> {
-    parts.concat()
 }
 
 fn flat(buf: &[u8], headers: &[HeaderRange]) -> Vec<Vec<u8>> {

@@ -81,6 +81,8 @@ pub mod response;
 #[cfg(test)]
 mod checklist;
 #[cfg(test)]
+mod checklist_support;
+#[cfg(test)]
 mod response_checklist;
 
 pub use body::BodyDecoder;

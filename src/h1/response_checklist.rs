@@ -18,6 +18,7 @@
 
 use bytes::{Buf, BytesMut};
 
+use super::checklist_support::*;
 use super::*;
 
 /// One message as core's parser reported it.
@@ -78,32 +79,6 @@ const CONNECT: ResponseContext = ResponseContext {
     method_is_head: false,
     method_is_connect: true,
 };
-
-fn strict() -> ParseOptions {
-    ParseOptions::default()
-}
-
-fn insecure() -> ParseOptions {
-    ParseOptions {
-        insecure: true,
-        ..ParseOptions::default()
-    }
-}
-
-fn max_header_size(n: usize) -> ParseOptions {
-    ParseOptions {
-        max_header_size: n,
-        ..ParseOptions::default()
-    }
-}
-
-fn rep(unit: &[u8], n: usize) -> Vec<u8> {
-    unit.repeat(n)
-}
-
-fn cat(parts: &[&[u8]]) -> Vec<u8> {
-    parts.concat()
-}
 
 fn message(buf: &[u8], h: &ResponseHead) -> Msg {
     Msg {
