@@ -425,19 +425,30 @@ async function gateClients(scenarios, opts) {
 }
 
 // One line per kind of problem, naming the worst run.
-function runWarnings(runs, labels, opts) {
-  const out = []
-  const at = (r) => `${r.label} round ${r.round}`
-  const worst = (key, pred, say) => {
+const at = (r) => `${r.label} round ${r.round}`
+
+// worst(key, pred, say): one line for the runs matching pred, naming the worst.
+function worstReporter(runs, out) {
+  return (key, pred, say) => {
     const hit = runs.filter(pred)
     if (hit.length === 0) return
     const w = hit.reduce((a, b) => (b[key] > a[key] ? b : a))
     out.push(`${say(w)} in ${hit.length} of ${runs.length} runs (worst: ${at(w)}, ${w[key].toFixed(0)}% of a core)`)
   }
-  worst('wrkCpuPct', (r) => r.wrkCpuPct !== null && r.wrkCpuPct >= 95 * opts.threads,
-    () => 'client-bound: wrk, not the server, was the limit')
+}
+
+// The machine-load warnings every scenario kind shares.
+function worstNeighbours(worst) {
   worst('otherPct', (r) => r.otherPct >= 25, () => 'noisy neighbour: other processes used >= 25% of a core')
   worst('stealPct', (r) => r.stealPct >= 10, () => 'hypervisor steal >= 10% of a core')
+}
+
+function runWarnings(runs, labels, opts) {
+  const out = []
+  const worst = worstReporter(runs, out)
+  worst('wrkCpuPct', (r) => r.wrkCpuPct !== null && r.wrkCpuPct >= 95 * opts.threads,
+    () => 'client-bound: wrk, not the server, was the limit')
+  worstNeighbours(worst)
   for (const r of runs) {
     const e = r.socketErrors
     if (e.connect + e.read + e.write + e.timeout > 0) {
@@ -458,16 +469,9 @@ function runWarnings(runs, labels, opts) {
 
 function wsWarnings(runs, labels) {
   const out = []
-  const at = (r) => `${r.label} round ${r.round}`
-  const worst = (key, pred, say) => {
-    const hit = runs.filter(pred)
-    if (hit.length === 0) return
-    const w = hit.reduce((a, b) => (b[key] > a[key] ? b : a))
-    out.push(`${say(w)} in ${hit.length} of ${runs.length} runs (worst: ${at(w)}, ${w[key].toFixed(0)}% of a core)`)
-  }
+  const worst = worstReporter(runs, out)
   worst('clientCpuPct', (r) => r.clientCpuPct >= 95, () => 'client-bound: the ws client process, not the server, was the limit')
-  worst('otherPct', (r) => r.otherPct >= 25, () => 'noisy neighbour: other processes used >= 25% of a core')
-  worst('stealPct', (r) => r.stealPct >= 10, () => 'hypervisor steal >= 10% of a core')
+  worstNeighbours(worst)
   const base = runs.find((r) => r.label === labels[0])
   for (const label of labels.slice(1)) {
     const other = runs.find((r) => r.label === label)
@@ -484,16 +488,9 @@ function warningsFor(kind) {
 
 function clientWarnings(runs, labels, opts) {
   const out = []
-  const at = (r) => `${r.label} round ${r.round}`
-  const worst = (key, pred, say) => {
-    const hit = runs.filter(pred)
-    if (hit.length === 0) return
-    const w = hit.reduce((a, b) => (b[key] > a[key] ? b : a))
-    out.push(`${say(w)} in ${hit.length} of ${runs.length} runs (worst: ${at(w)}, ${w[key].toFixed(0)}% of a core)`)
-  }
+  const worst = worstReporter(runs, out)
   worst('serverCpuPct', (r) => r.serverCpuPct >= 90, () => 'server-bound: the target server, not the client, was near the limit')
-  worst('otherPct', (r) => r.otherPct >= 25, () => 'noisy neighbour: other processes used >= 25% of a core')
-  worst('stealPct', (r) => r.stealPct >= 10, () => 'hypervisor steal >= 10% of a core')
+  worstNeighbours(worst)
   for (const r of runs) {
     if (r.server.closeRequested > 0) out.push(`${at(r)}: ${r.server.closeRequested} request(s) sent Connection: close despite the keep-alive agent`)
     if (r.server.connections > opts.connections) {
