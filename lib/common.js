@@ -119,6 +119,13 @@ function splitRecord(record, flags) {
   return fields;
 }
 
+/** A trailer record: a leading NUL marks the length-prefixed form. */
+function splitTrailers(record) {
+  return record.charCodeAt(0) === 0 ?
+    splitRecord(record.slice(1), RECORD_LENGTH_PREFIXED) :
+    record.split('\0');
+}
+
 // Core's C++ parser hands headers to JS in batches of 31 pairs once a head
 // has more than 31, and JS stops appending batches once it holds
 // maxHeaderPairs entries; rawHeaders keeps whole batches (observed on Node
@@ -136,6 +143,7 @@ module.exports = {
   keptRawHeaders,
   RECORD_LENGTH_PREFIXED,
   splitRecord,
+  splitTrailers,
   _checkInvalidHeaderChar: checkInvalidHeaderChar,
   _checkIsHttpToken: checkIsHttpToken,
   checkInvalidHeaderChar,

@@ -19,7 +19,7 @@ const STATUS_UPGRADE = 1;
 const STATUS_ERROR = -1;
 
 const MAX_HEADER_PAIRS = 2000;
-const { kIncomingMessage, splitRecord, keptRawHeaders } = require('./common');
+const { kIncomingMessage, splitRecord, splitTrailers, keptRawHeaders } = require('./common');
 
 class HTTPParser {
   constructor() {
@@ -84,7 +84,7 @@ class HTTPParser {
         case P_END: {
           const trailers = out[i + 1];
           i += 2;
-          if (trailers !== null) this._headers = trailers.split('\0');
+          if (trailers !== null) this._headers = splitTrailers(trailers);
           parserOnMessageComplete.call(this);
           break;
         }

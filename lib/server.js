@@ -25,7 +25,7 @@ const {
 const { Socket } = require('./socket');
 const {
   continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar,
-  keptRawHeaders, splitRecord, RECORD_LENGTH_PREFIXED,
+  keptRawHeaders, splitRecord, splitTrailers, RECORD_LENGTH_PREFIXED,
 } = require('./common');
 const { kUniqueHeaders, parseUniqueHeadersOption, OutgoingMessage } = require('./outgoing');
 const { kOutHeaders, kNeedDrain } = require('./internal/http');
@@ -1080,7 +1080,7 @@ function onBodyEnd(socket, trailers) {
   state.parsing = null;
   req.complete = true;
   if (trailers !== null) {
-    const list = trailers.split('\0');
+    const list = splitTrailers(trailers);
     req._addHeaderLines(list, list.length);
   }
   req.push(null);

@@ -9,7 +9,7 @@ use napi::{Env, Result};
 use napi_derive::napi;
 
 use super::batch::{ArrayBuilder, RawValue};
-use crate::bridge::record::join_fields;
+use crate::bridge::record::{join_fields, join_trailers};
 use crate::h1::{
     self, AfterMessage, BodyDecoder, BodyEvent, ParseError, ParseOptions, ResponseContext,
     ResponseHead, ResponseParser,
@@ -265,16 +265,7 @@ fn push_end(out: &mut ArrayBuilder, trailers: &[(bytes::Bytes, bytes::Bytes)]) -
     if trailers.is_empty() {
         return out.push_null();
     }
-    let mut text = Vec::new();
-    for (i, (name, value)) in trailers.iter().enumerate() {
-        if i > 0 {
-            text.push(0);
-        }
-        text.extend_from_slice(name);
-        text.push(0);
-        text.extend_from_slice(value);
-    }
-    out.push_latin1(&text)
+    out.push_latin1(&join_trailers(trailers))
 }
 
 fn push_error(out: &mut ArrayBuilder, e: &ParseError, at: usize) -> Result<()> {

@@ -30,6 +30,21 @@ where
     (out, 0)
 }
 
+/// A trailer section as one record. Trailers cross without a flags word,
+/// so a length-prefixed record is marked by a leading NUL instead (a
+/// NUL-joined one starts with a field name, never empty).
+pub fn join_trailers(pairs: &[(bytes::Bytes, bytes::Bytes)]) -> Vec<u8> {
+    let fields = pairs.iter().flat_map(|(n, v)| [&n[..], &v[..]]);
+    let (text, flags) = join_fields(fields, 0);
+    if flags & RECORD_LENGTH_PREFIXED == 0 {
+        return text;
+    }
+    let mut marked = Vec::with_capacity(text.len() + 1);
+    marked.push(0);
+    marked.extend_from_slice(&text);
+    marked
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,6 +56,20 @@ mod tests {
             join_fields(fields.iter().copied(), 0),
             (b"GET\0/\0Host".to_vec(), 0)
         );
+    }
+
+    #[test]
+    fn trailers_with_a_nul_are_marked_by_a_leading_nul() {
+        let plain = [(
+            bytes::Bytes::from_static(b"X-T"),
+            bytes::Bytes::from_static(b"v"),
+        )];
+        assert_eq!(join_trailers(&plain), b"X-T\0v".to_vec());
+        let odd = [(
+            bytes::Bytes::from_static(b"X-T"),
+            bytes::Bytes::from_static(b"a\0b"),
+        )];
+        assert_eq!(join_trailers(&odd), b"\x003:X-T3:a\0b".to_vec());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! and turning buffered bytes into request events with core's (llhttp's)
 //! framing rules. The I/O loop that feeds it is `conn.rs`.
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BytesMut};
 use tokio::time::Instant;
 
 use std::sync::atomic::Ordering;
@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use super::conn::{Task, INFLIGHT_LIMIT, READ_CHUNK};
 use super::events::*;
 use crate::bridge::lock;
-use crate::bridge::record::join_fields;
+use crate::bridge::record::{join_fields, join_trailers};
 use crate::h1::{self, BodyKind, ChunkedDecoder, ChunkedEvent, ParseError, RequestHead};
 
 /// What the reader expects next.
@@ -223,7 +223,7 @@ impl Task<'_> {
                     }),
                     BodyDecoder::Length(_) => body.keep_alive,
                 };
-                let trailers = (!trailers.is_empty()).then(|| join_pairs(&trailers));
+                let trailers = (!trailers.is_empty()).then(|| join_trailers(&trailers));
                 self.emit(ServerEvent::BodyEnd { conn, trailers });
                 self.reading = self.after_message(keep_alive);
                 true
@@ -342,17 +342,4 @@ impl Task<'_> {
             self.emit(ServerEvent::End { conn: self.conn.id });
         }
     }
-}
-
-fn join_pairs(pairs: &[(Bytes, Bytes)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, (name, value)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push(0);
-        }
-        out.extend_from_slice(name);
-        out.push(0);
-        out.extend_from_slice(value);
-    }
-    out
 }
