@@ -4,4 +4,5 @@ pub mod batch;
 pub mod client;
 pub mod js_callback;
 pub mod parser;
+pub mod pool;
 pub mod server;
