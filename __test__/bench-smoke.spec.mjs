@@ -166,6 +166,53 @@ if (registerWritten) {
   })
 }
 
+// Memory scenarios: the idle client held every connection (RSS read with all open), and each
+// stream moved exactly its bytes (the client checks the count the server reports or sends).
+const MEMORY_SCENARIOS = ['idle-conns', 'stream-up', 'stream-down']
+
+test.serial('bench --smoke idle-conns,stream-up,stream-down: node:http vs rhttp, memory measured', async (t) => {
+  const out = path.join(tmp, 'smoke-memory.json')
+  const r = await bench(['--smoke', '--scenarios', MEMORY_SCENARIOS.join(','), '--impls', 'node,rhttp', '--out', out])
+  t.log(r.stdout)
+  t.is(r.code, 0, `run.js failed:\n${r.stderr}`)
+  if (r.code !== 0) return
+  const res = JSON.parse(fs.readFileSync(out, 'utf8'))
+  t.deepEqual(res.scenarios.map((s) => s.name), MEMORY_SCENARIOS)
+  t.regex(r.stdout, /^== idle-conns:[^]*rhttp\/node\nRSS KB per idle connection ↓/m)
+  t.regex(r.stdout, /^== stream-up:[^]*rhttp\/node\nMiB\/s ↑/m)
+  for (const label of ['node', 'rhttp']) {
+    const [idle] = res.runs.filter((x) => x.scenario === 'idle-conns' && x.label === label)
+    t.is(idle.connections, 200, `idle-conns/${label}: all connections held`)
+    t.true(idle.rssMB > idle.baseRssMB && idle.kbPerConn > 0, `idle-conns/${label}: RSS grew with the connections`)
+    for (const name of ['stream-up', 'stream-down']) {
+      const [run] = res.runs.filter((x) => x.scenario === name && x.label === label)
+      t.is(run.bytes, 2 ** 26, `${name}/${label}: 64 MiB moved`)
+      t.true(run.mibps > 0 && run.hwmMB > 0, `${name}/${label}: throughput and peak RSS measured`)
+    }
+  }
+})
+
+test.serial('bench stops when a stream server moves the wrong number of bytes', async (t) => {
+  // Right for the gate's small bodies, then a large download comes up one 64 KiB chunk short.
+  const fake = path.join(tmp, 'short-stream.js')
+  fs.writeFileSync(fake, `'use strict'
+const http = require('node:http')
+module.exports = { ...http, createServer: (h) => http.createServer((req, res) => {
+  let sent = 0
+  const write = res.write
+  res.write = function (d, ...rest) {
+    sent += d.length
+    if (sent > 1 << 24 && sent <= (1 << 24) + (1 << 16)) { res.destroy(); return false }
+    return write.call(this, d, ...rest)
+  }
+  h(req, res)
+}) }
+`)
+  const r = await bench(['--smoke', '--scenarios', 'stream-down', '--impls', `${fake},node`, '--no-save'], 30000)
+  t.is(r.code, 2, r.stderr)
+  t.regex(r.stderr, /short-stream server failed in scenario stream-down: /)
+})
+
 test.serial('bench refuses an Express app server that answers wrong', async (t) => {
   if (!needWrk(t)) return
   const fake = path.join(tmp, 'no-powered-by.js')

@@ -23,6 +23,10 @@ const SERVER_CPU = 1
 const PER_RUN_OVERHEAD_S = 0.2 // server start + check + stop, measured ~0.13 s
 const PER_CLIENT_RUN_OVERHEAD_S = 0.4 // server + client process start, undici's require, stop
 const PER_APP_RUN_OVERHEAD_S = { express: 0.5, 'ws-echo': 1.0 } // + express/ws require, register's loader thread, ws connect/close
+// Memory scenarios do not use --duration: a run takes what it takes (connect 10,000 + 2 s
+// of settle and hold; move 1 GiB). Estimates for the progress line and the watchdog.
+const MEMORY_RUN_S = { idle: 6, stream: 4 }
+const MEMORY_SMOKE_RUN_S = { idle: 2.5, stream: 1 }
 const GATE_MAX_REQUESTS = 200 // client correctness gate: requests per implementation and scenario
 const GATE_MAX_MS = 3000
 
@@ -221,6 +225,31 @@ async function runOne(scn, impl, label, round, opts) {
   }
 }
 
+// The server's CPU, memory and the machine's counters at one moment of a client-driven
+// window (ws-echo, stream-*); null once the server is gone (reported by the caller).
+function windowSnapshot(pid) {
+  try {
+    return { t: process.hrtime.bigint(), srv: proc.processCpuTicks(pid), sys: proc.systemCpu(), mem: proc.processMemory(pid) }
+  } catch { return null }
+}
+
+// Server CPU over a window and the shares of a core, given the client's own CPU.
+function windowStats(w0, w1, clientCpuMs) {
+  const tickMs = 1000 / proc.clockTicks()
+  const windowMs = Number(w1.t - w0.t) / 1e6
+  const serverCpuMs = (w1.srv - w0.srv) * tickMs
+  const sys = proc.systemDelta(w0.sys, w1.sys)
+  const pctOfCore = (ms) => (ms / windowMs) * 100
+  return {
+    windowMs,
+    serverCpuMs,
+    serverCpuPct: pctOfCore(serverCpuMs),
+    otherPct: Math.max(0, pctOfCore(sys.busy * tickMs - serverCpuMs - clientCpuMs)), // can dip below 0 by tick rounding
+    softirqPct: pctOfCore(sys.softirq * tickMs),
+    stealPct: pctOfCore(sys.steal * tickMs),
+  }
+}
+
 // ws-echo: the ws client process (clients/ws-echo.js, core http) against the server of the
 // implementation under test; its result line is the failure when an echo was wrong.
 function wsFailure(label, scn, c) {
@@ -243,11 +272,7 @@ async function runWsOne(scn, impl, label, round, opts) {
   const server = await startImplServer(scn, impl, opts)
   try {
     const first = await gateServer(scn, server, impl, label)
-    const snap = () => {
-      try {
-        return { t: process.hrtime.bigint(), srv: proc.processCpuTicks(server.pid), sys: proc.systemCpu(), mem: proc.processMemory(server.pid) }
-      } catch { return null } // the server is gone: reported below
-    }
+    const snap = () => windowSnapshot(server.pid)
     let w0 = null
     let w1 = null
     const durationMs = opts.duration * 1000
@@ -264,12 +289,8 @@ async function runWsOne(scn, impl, label, round, opts) {
     if (!w0 || !w1) throw new Error(`${label} server for scenario ${scn.name}: /proc could not be read during the window`)
 
     const res = c.result
-    const tickMs = 1000 / proc.clockTicks()
-    const windowMs = Number(w1.t - w0.t) / 1e6
-    const serverCpuMs = (w1.srv - w0.srv) * tickMs
-    const sys = proc.systemDelta(w0.sys, w1.sys)
     const clientCpuMs = (res.cpuUserUs + res.cpuSystemUs) / 1000
-    const pctOfCore = (ms) => (ms / windowMs) * 100
+    const { windowMs, serverCpuMs, serverCpuPct, otherPct, softirqPct, stealPct } = windowStats(w0, w1, clientCpuMs)
     return {
       scenario: scn.name,
       impl,
@@ -288,7 +309,7 @@ async function runWsOne(scn, impl, label, round, opts) {
       windowMs,
       serverCpuMs,
       cpuUsPerReq: res.messages > 0 ? (serverCpuMs * 1000) / res.messages : null, // server CPU µs per message
-      serverCpuPct: pctOfCore(serverCpuMs),
+      serverCpuPct,
       rssMB: w1.mem.rssKB / 1024,
       hwmMB: w1.mem.hwmKB / 1024,
       clientCpuUserUs: res.cpuUserUs,
@@ -296,10 +317,107 @@ async function runWsOne(scn, impl, label, round, opts) {
       clientCpuPct: (clientCpuMs / res.wallMs) * 100,
       clientCpuUsPerMsg: res.messages > 0 ? (clientCpuMs * 1000) / res.messages : null,
       clientRssMB: res.rssKB / 1024,
-      otherPct: Math.max(0, pctOfCore(sys.busy * tickMs - serverCpuMs - clientCpuMs)), // can dip below 0 by tick rounding
-      softirqPct: pctOfCore(sys.softirq * tickMs),
-      stealPct: pctOfCore(sys.steal * tickMs),
+      otherPct,
+      softirqPct,
+      stealPct,
       wsVersion: res.wsVersion,
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+// A memory scenario's client failed: its error line, or how the process ended.
+function memoryFailure(label, scn, c) {
+  const where = `${label} server failed in scenario ${scn.name}`
+  const r = c.result
+  if (r && !r.ok && r.error) {
+    const e = r.error
+    const hint = e.code === 'EMFILE' || e.code === 'EADDRNOTAVAIL' ? ' (raise `ulimit -n`, or run with --smoke)' : ''
+    return `${where}: ${e.code ? `${e.code}: ` : ''}${e.message}${hint}${c.stderr.trim() ? `\n  client stderr: ${c.stderr.trim().slice(-2000)}` : ''}`
+  }
+  const how = c.timedOut ? `was killed after ${c.timeoutMs} ms` : `exited with code ${c.code}${c.signal ? `, signal ${c.signal}` : ''} without a result`
+  return `${where}: the client process ${how}\n${c.stderr.trim().slice(-3000)}${c.stdout ? `\n${c.stdout}` : ''}`
+}
+
+// idle-conns: fresh server, correctness gate, its RSS; then the client opens N
+// connections, one GET each, and holds them idle; the RSS is read again while all are open.
+async function runIdleOne(scn, impl, label, round, opts) {
+  const server = await startImplServer(scn, impl, opts)
+  try {
+    const first = await gateServer(scn, server, impl, label)
+    await new Promise((resolve) => setTimeout(resolve, 300)) // the gate's connection closes
+    const before = proc.processMemory(server.pid)
+    const n = scn.count
+    let atIdle = null
+    const c = await runClientChild(scn.client, [String(server.port), '--connections', String(n)], {
+      cpu: opts.pinned ? CLIENT_CPU : null,
+      timeoutMs: 90000,
+      onResult: () => { try { atIdle = proc.processMemory(server.pid) } catch { /* gone: reported below */ } },
+    })
+    if (!server.alive()) throw new CheckError(`${label} server died during scenario ${scn.name}: ${server.stderr.text.trim().slice(-3000)}`)
+    if (!c.result || !c.result.ok || c.code !== 0) throw new CheckError(memoryFailure(label, scn, c))
+    if (!atIdle) throw new Error(`${label} server for scenario ${scn.name}: /proc could not be read with the connections open`)
+    return {
+      scenario: scn.name,
+      impl,
+      label,
+      round,
+      pid: server.pid,
+      headMasked: maskedHead(first),
+      connections: c.result.connections,
+      connectMs: c.result.connectMs,
+      kbPerConn: (atIdle.rssKB - before.rssKB) / c.result.connections,
+      baseRssMB: before.rssKB / 1024,
+      rssMB: atIdle.rssKB / 1024,
+      hwmMB: atIdle.hwmKB / 1024,
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+// stream-up / stream-down: fresh server, correctness gate, then one large body moved by the
+// client process; server CPU and /proc/stat are read when the request starts and ends, the
+// server's peak RSS after.
+async function runStreamOne(scn, impl, label, round, opts) {
+  const server = await startImplServer(scn, impl, opts)
+  try {
+    const first = await gateServer(scn, server, impl, label)
+    const snap = () => windowSnapshot(server.pid)
+    let w0 = null
+    let w1 = null
+    const c = await runClientChild(scn.client, [String(server.port), '--direction', scn.direction, '--bytes', String(scn.count)], {
+      cpu: opts.pinned ? CLIENT_CPU : null,
+      timeoutMs: 150000,
+      onStart: () => { w0 = snap() },
+      onResult: () => { w1 = snap() },
+    })
+    if (!server.alive()) throw new CheckError(`${label} server died during scenario ${scn.name}: ${server.stderr.text.trim().slice(-3000)}`)
+    if (!c.result || !c.result.ok || c.code !== 0) throw new CheckError(memoryFailure(label, scn, c))
+    if (!w0 || !w1) throw new Error(`${label} server for scenario ${scn.name}: /proc could not be read during the transfer`)
+    const mem = proc.processMemory(server.pid)
+    const res = c.result
+    const clientCpuMs = res.clientCpuUs / 1000
+    const { serverCpuMs, serverCpuPct, otherPct, stealPct } = windowStats(w0, w1, clientCpuMs)
+    return {
+      scenario: scn.name,
+      impl,
+      label,
+      round,
+      pid: server.pid,
+      headMasked: maskedHead(first),
+      bytes: res.bytes,
+      wallMs: res.wallMs,
+      mibps: res.bytes / 2 ** 20 / (res.wallMs / 1000),
+      hwmMB: mem.hwmKB / 1024,
+      rssMB: mem.rssKB / 1024,
+      serverCpuMs,
+      cpuMsPerGiB: serverCpuMs / (res.bytes / 2 ** 30),
+      serverCpuPct,
+      clientCpuPct: (clientCpuMs / res.wallMs) * 100,
+      otherPct,
+      stealPct,
     }
   } finally {
     await server.stop()
@@ -482,8 +600,18 @@ function wsWarnings(runs, labels) {
   return out
 }
 
+function streamWarnings(runs) {
+  const out = []
+  const worst = worstReporter(runs, out)
+  worst('clientCpuPct', (r) => r.clientCpuPct >= 95, () => 'client-bound: the stream client process, not the server, was the limit')
+  worstNeighbours(worst)
+  return out
+}
+
+const noWarnings = () => []
+
 function warningsFor(kind) {
-  return kind === 'client' ? clientWarnings : kind === 'ws' ? wsWarnings : runWarnings
+  return { client: clientWarnings, ws: wsWarnings, idle: noWarnings, stream: streamWarnings }[kind] || runWarnings
 }
 
 function clientWarnings(runs, labels, opts) {
@@ -526,6 +654,17 @@ function wsProgress(r, scn, opts) {
     `  server ${f(r.serverCpuPct)}%  client ${f(r.clientCpuPct)}%  other ${f(r.otherPct)}%`)
 }
 
+function idleProgress(r, scn, opts) {
+  log(`[${scn.name} ${r.round}/${opts.rounds}] ${r.label.padEnd(8)} ${r.connections} idle connections: ` +
+    `${r.kbPerConn.toFixed(2)} KB each  rss ${r.baseRssMB.toFixed(1)} → ${r.rssMB.toFixed(1)} MB  opened in ${Math.round(r.connectMs)} ms`)
+}
+
+function streamProgress(r, scn, opts) {
+  log(`[${scn.name} ${r.round}/${opts.rounds}] ${r.label.padEnd(8)} ${Math.round(r.mibps).toLocaleString('en-US').padStart(6)} MiB/s` +
+    `  peak rss ${r.hwmMB.toFixed(1)} MB  ${Math.round(r.cpuMsPerGiB)} CPU-ms/GiB  server ${r.serverCpuPct.toFixed(0)}%` +
+    `  client ${r.clientCpuPct.toFixed(0)}%  other ${r.otherPct.toFixed(0)}%`)
+}
+
 function progress(r, scn, opts) {
   const f = (x, d = 0) => (x === null ? '-' : x.toFixed(d))
   log(`[${scn.name} ${r.round}/${opts.rounds}] ${r.label.padEnd(8)} ${Math.round(r.rps).toLocaleString('en-US').padStart(9)} req/s` +
@@ -557,7 +696,10 @@ async function main() {
 
   const scenarios = selectScenarios(opts.scenarios).map((s) => {
     const impls = implsOf(s, opts)
-    return { ...s, impls, labels: labelsFor(impls) }
+    // count: connections (idle) or bytes (stream) of this run.
+    const count = s.kind === 'idle' ? (opts.smoke ? s.smokeConnections : s.connections)
+      : s.kind === 'stream' ? (opts.smoke ? s.smokeBytes : s.bytes) : undefined
+    return { ...s, impls, labels: labelsFor(impls), ...(count === undefined ? {} : { count }) }
   })
   preflight(opts, scenarios)
   checkLoadable(scenarios, opts)
@@ -565,8 +707,9 @@ async function main() {
   const compareFile = opts.compare ? resolveCompare(opts.compare, outFile) : null
   const compareWith = compareFile ? loadResult(compareFile) : null
 
-  const runSeconds = (s) => opts.duration + opts.warmup +
-    (s.app ? PER_APP_RUN_OVERHEAD_S[s.name] : s.kind === 'client' ? PER_CLIENT_RUN_OVERHEAD_S : PER_RUN_OVERHEAD_S)
+  const runSeconds = (s) => (MEMORY_RUN_S[s.kind] ? (opts.smoke ? MEMORY_SMOKE_RUN_S : MEMORY_RUN_S)[s.kind]
+    : opts.duration + opts.warmup +
+      (s.app ? PER_APP_RUN_OVERHEAD_S[s.name] : s.kind === 'client' ? PER_CLIENT_RUN_OVERHEAD_S : PER_RUN_OVERHEAD_S))
   const gateSeconds = (s) => (s.kind === 'client' ? s.impls.length * (PER_CLIENT_RUN_OVERHEAD_S + 0.1) : 0)
   const estimate = scenarios.reduce((t, s) => t + opts.rounds * s.impls.length * runSeconds(s) + gateSeconds(s), 0)
   const groups = []
@@ -603,6 +746,8 @@ async function main() {
       ...(s.kind === 'client' ? { method: s.method, bodyBytes: s.bodyBytes, concurrency: opts.connections } : {}),
       ...(s.app ? { app: true, switch: { node: 'node <app>', rhttp: 'node -r <repo>/register.js <app>' } } : {}),
       ...(s.kind === 'ws' ? { client: s.client, messageBytes: s.messageBytes, connections: opts.connections } : {}),
+      ...(s.kind === 'idle' ? { client: s.client, count: s.count } : {}),
+      ...(s.kind === 'stream' ? { client: s.client, direction: s.direction, count: s.count } : {}),
     })),
     runs: [],
     summary: {},
@@ -616,8 +761,12 @@ async function main() {
 
   for (const scn of scenarios) {
     const runs = []
-    const [runFn, progressFn] = scn.kind === 'client' ? [runClientOne, clientProgress]
-      : scn.kind === 'ws' ? [runWsOne, wsProgress] : [runOne, progress]
+    const [runFn, progressFn] = {
+      client: [runClientOne, clientProgress],
+      ws: [runWsOne, wsProgress],
+      idle: [runIdleOne, idleProgress],
+      stream: [runStreamOne, streamProgress],
+    }[scn.kind] || [runOne, progress]
     for (let round = 1; round <= opts.rounds; round++) {
       for (let i = 0; i < scn.impls.length; i++) { // A/B alternation within each round
         const r = await runFn(scn, scn.impls[i], scn.labels[i], round, opts)

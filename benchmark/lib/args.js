@@ -5,7 +5,8 @@ const HELP = `usage: node benchmark/run.js [flags]      (npm run bench -- [flags
 
   --scenarios LIST   comma list of hello,close,headers,post-echo,pipeline (server scenarios),
                      express,ws-echo (app scenarios: an unmodified app, rhttp via rhttp/register),
-                     client-get,client-post64k (client scenarios) or 'all' (default all)
+                     client-get,client-post64k (client scenarios),
+                     idle-conns,stream-up,stream-down (memory scenarios) or 'all' (default all)
   --impls LIST       implementations, first is the baseline of the ratios (default node,rhttp for
                      server and app scenarios, node,rhttp,undici for client scenarios);
                      node = node:http, rhttp = this repo (app scenarios: node -r register.js),

@@ -93,6 +93,25 @@ async function pipeline(port) {
   } finally { c.close() }
 }
 
+// stream.js: a counted upload and an exact-length download on one connection.
+async function stream(port) {
+  const c = await RawClient.connect(port)
+  try {
+    c.send(`POST /up HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${POST_BODY.length}\r\n\r\n`)
+    c.send(POST_BODY)
+    const [up] = await c.read(1)
+    expect(up.status === 200, 'upload: status 200', up.statusLine)
+    expect(up.body.toString() === String(POST_BODY.length), `upload: body '${POST_BODY.length}'`, up.body.toString())
+    const bytes = 200000
+    c.send(`GET /down?bytes=${bytes} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
+    const [down] = await c.read(1)
+    expect(down.status === 200, 'download: status 200', down.statusLine)
+    expect(down.headers['content-length'] === String(bytes), `download: content-length ${bytes}`, down.headers['content-length'])
+    expect(down.body.length === bytes && down.body.every((b) => b === 0x78), `download: ${bytes} bytes of 'x'`, `${down.body.length} bytes`)
+    return down
+  } finally { c.close() }
+}
+
 // Express 5 hello world: two keep-alive GETs on one connection.
 async function express(port) {
   const c = await RawClient.connect(port)
@@ -208,4 +227,4 @@ function maskedHead(r) {
   return r.head.replace(/^(date:).*$/im, '$1 <masked>')
 }
 
-module.exports = { hello, headers, postEcho, pipeline, express, wsEcho, maskedHead, CheckError, POST_BODY }
+module.exports = { hello, headers, postEcho, pipeline, express, wsEcho, stream, maskedHead, CheckError, POST_BODY }

@@ -48,8 +48,29 @@ const WS_METRICS = [
   { key: 'stealPct', label: 'steal % of a core', fmt: f0 },
 ]
 
+// idle-conns: server RSS per idle keep-alive connection (RSS with all open minus RSS before
+// the client connected, over the connection count).
+const IDLE_METRICS = [
+  { key: 'kbPerConn', label: 'RSS KB per idle connection ↓', fmt: f2, ratio: true },
+  { key: 'rssMB', label: 'RSS MB, all open ↓', fmt: f1, ratio: true },
+  { key: 'baseRssMB', label: 'RSS MB before', fmt: f1 },
+  { key: 'connectMs', label: 'ms to open all', fmt: f0 },
+]
+
+// stream-up / stream-down: one large body; peak RSS is the server's VmHWM.
+const STREAM_METRICS = [
+  { key: 'mibps', label: 'MiB/s ↑', fmt: f0, ratio: true },
+  { key: 'hwmMB', label: 'peak RSS MB ↓', fmt: f1, ratio: true },
+  { key: 'cpuMsPerGiB', label: 'server CPU ms/GiB ↓', fmt: f0, ratio: true },
+  { key: 'serverCpuPct', label: 'server CPU % of a core', fmt: f0 },
+  { key: 'clientCpuPct', label: 'client CPU % of a core', fmt: f0 },
+  { key: 'otherPct', label: 'other procs % of a core', fmt: f0 },
+  { key: 'stealPct', label: 'steal % of a core', fmt: f0 },
+]
+
 const kindOf = (scn) => scn.kind || 'server' // result files from before the client scenarios have no kind
-const metricsFor = (kind) => (kind === 'client' ? CLIENT_METRICS : kind === 'ws' ? WS_METRICS : METRICS)
+const METRICS_BY_KIND = { client: CLIENT_METRICS, ws: WS_METRICS, idle: IDLE_METRICS, stream: STREAM_METRICS }
+const metricsFor = (kind) => METRICS_BY_KIND[kind] || METRICS
 const labelsOf = (scn, result) => scn.labels || result.labels
 
 // Ratio columns: every implementation vs the first (the baseline); in client scenarios
@@ -126,6 +147,14 @@ function header(scn, opts) {
     return `== ${scn.name}: ${scn.desc}\n   benchmark/clients/${scn.client} (ws client on core http): ${scn.connections || opts.connections} connections, ` +
       `one ${scn.messageBytes}-byte message in flight on each, ${opts.rounds} round(s) × ${opts.duration} s${warm}, median (min–max)${opts.pinned ? ', pinned' : ''}`
   }
+  if (kindOf(scn) === 'idle') {
+    return `== ${scn.name}: ${scn.desc}\n   benchmark/clients/${scn.client} (raw net): ${(scn.count || scn.connections).toLocaleString('en-US')} connections, ` +
+      `${opts.rounds} round(s), median (min–max)${opts.pinned ? ', pinned' : ''}`
+  }
+  if (kindOf(scn) === 'stream') {
+    return `== ${scn.name}: ${scn.desc}\n   benchmark/clients/${scn.client} (core http): ${((scn.count || scn.bytes) / 2 ** 20).toLocaleString('en-US')} MiB per run, ` +
+      `${opts.rounds} round(s), median (min–max)${opts.pinned ? ', pinned' : ''}`
+  }
   return `== ${scn.name}: ${scn.desc}\n   wrk -t${opts.threads} -c${opts.connections} -d${opts.duration}s --latency` +
     `${scn.wrk.length ? ' ' + scn.wrk.map((a) => (a.includes(' ') ? `'${a}'` : a.replace(/^.*\/benchmark\//, 'benchmark/'))).join(' ') : ''}` +
     `, ${opts.rounds} round(s), median (min–max)${opts.pinned ? ', pinned' : ''}`
@@ -183,4 +212,4 @@ function printCompare(oldRes, newRes, oldName, out = process.stdout) {
   }
 }
 
-module.exports = { METRICS, CLIENT_METRICS, WS_METRICS, ratioPairs, summarizeScenario, scenarioTable, printResult, printCompare }
+module.exports = { METRICS, CLIENT_METRICS, WS_METRICS, IDLE_METRICS, STREAM_METRICS, ratioPairs, summarizeScenario, scenarioTable, printResult, printCompare }

@@ -38,10 +38,24 @@ const CLIENT_SCENARIOS = [
   { name: 'client-post64k', desc: 'client: keep-alive POST / with a 64 KiB body, response 200 \'ok\'', method: 'POST', bodyBytes: 65536 },
 ].map((s) => ({ kind: 'client', server: 'client-target.js', wrk: [], ...s }))
 
-const SCENARIOS = [...SERVER_SCENARIOS, ...APP_SCENARIOS, ...CLIENT_SCENARIOS]
+// Memory scenarios: the server of each implementation, driven by a client process
+// (clients/*.js, core http or raw net) that holds many idle connections (kind 'idle') or
+// moves one large body with backpressure (kind 'stream'); --smoke uses the small sizes.
+const MEMORY_SCENARIOS = [
+  { name: 'idle-conns', kind: 'idle', server: 'hello.js', client: 'idle-conns.js', connections: 10000, smokeConnections: 200,
+    desc: 'idle keep-alive connections (10,000; --smoke: 200), one GET each, then quiet: server RSS per connection', check: check.hello },
+  { name: 'stream-up', kind: 'stream', server: 'stream.js', client: 'stream.js', direction: 'up',
+    bytes: 2 ** 30, smokeBytes: 2 ** 26, desc: 'one large POST body read by the handler (1 GiB; --smoke: 64 MiB)', check: check.stream },
+  { name: 'stream-down', kind: 'stream', server: 'stream.js', client: 'stream.js', direction: 'down',
+    bytes: 2 ** 30, smokeBytes: 2 ** 26, desc: "one large response (1 GiB; --smoke: 64 MiB) written in 64 KiB writes, waiting for 'drain'", check: check.stream },
+]
+
+const SCENARIOS = [...SERVER_SCENARIOS, ...APP_SCENARIOS, ...CLIENT_SCENARIOS, ...MEMORY_SCENARIOS]
 
 // Implementations compared when --impls is not given.
-const DEFAULT_IMPLS = { server: ['node', 'rhttp'], ws: ['node', 'rhttp'], client: ['node', 'rhttp', 'undici'] }
+const DEFAULT_IMPLS = {
+  server: ['node', 'rhttp'], ws: ['node', 'rhttp'], client: ['node', 'rhttp', 'undici'], idle: ['node', 'rhttp'], stream: ['node', 'rhttp'],
+}
 
 function selectScenarios(list) {
   if (list.length === 1 && list[0] === 'all') return SCENARIOS
@@ -52,4 +66,4 @@ function selectScenarios(list) {
   })
 }
 
-module.exports = { SCENARIOS, SERVER_SCENARIOS, APP_SCENARIOS, CLIENT_SCENARIOS, DEFAULT_IMPLS, selectScenarios }
+module.exports = { SCENARIOS, SERVER_SCENARIOS, APP_SCENARIOS, CLIENT_SCENARIOS, MEMORY_SCENARIOS, DEFAULT_IMPLS, selectScenarios }
