@@ -30,6 +30,12 @@ pub(super) const READ_CHUNK: usize = 64 * 1024;
 /// Body bytes handed to JS but not yet drained by it, past which the task
 /// stops reading: a stalled JS thread cannot make a connection buffer more.
 pub(super) const INFLIGHT_LIMIT: usize = 256 * 1024;
+thread_local! {
+    /// A connection waiting for its next request keeps no read buffer (RSS
+    /// per idle keep-alive connection): its first read goes into this
+    /// per-thread buffer and only the bytes that came are copied out.
+    static IDLE_READ: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::new());
+}
 /// Writes gathered into one `writev`.
 const MAX_IOVECS: usize = 64;
 
@@ -298,7 +304,7 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
         head_parser: HeadParser::new(&parse),
         total_read: 0,
         read_start: 0,
-        buf: BytesMut::with_capacity(READ_CHUNK),
+        buf: BytesMut::new(),
         reading: if mode == Mode::Client {
             Reading::Raw
         } else {
@@ -425,6 +431,7 @@ impl Task<'_> {
             let deadline = self.next_deadline(idle);
             lock(&self.conn.shared).armed = deadline;
             self.send_events();
+            self.release_idle_buffer();
 
             tokio::select! {
                 biased;
@@ -445,10 +452,15 @@ impl Task<'_> {
     }
 
     fn read(&mut self) -> TaskResult {
-        if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
-            self.buf.reserve(READ_CHUNK);
-        }
-        match self.conn.stream.try_read_buf(&mut self.buf) {
+        let read = if self.buf.capacity() == 0 {
+            self.read_idle()
+        } else {
+            if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
+                self.buf.reserve(READ_CHUNK);
+            }
+            self.conn.stream.try_read_buf(&mut self.buf)
+        };
+        match read {
             Ok(0) => {
                 self.read_eof = true;
                 self.on_eof();
@@ -477,6 +489,28 @@ impl Task<'_> {
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
             Err(e) => Err((os_error(&e), "read")),
+        }
+    }
+
+    /// `read` for a connection without a buffer: through `IDLE_READ`, then
+    /// a buffer of exactly what came (a whole small request, usually).
+    fn read_idle(&mut self) -> io::Result<usize> {
+        IDLE_READ.with_borrow_mut(|scratch| {
+            scratch.clear();
+            scratch.reserve(READ_CHUNK);
+            let n = self.conn.stream.try_read_buf(scratch)?;
+            self.buf = BytesMut::from(&scratch[..n]);
+            Ok(n)
+        })
+    }
+
+    /// Between requests with nothing buffered, give the read buffer back.
+    fn release_idle_buffer(&mut self) {
+        if self.buf.is_empty()
+            && self.buf.capacity() > 0
+            && matches!(self.reading, Reading::Head { started: None })
+        {
+            self.buf = BytesMut::new();
         }
     }
 
