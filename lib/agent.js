@@ -37,18 +37,16 @@ const { binding } = require('./native');
 // The id of an agent's Rust pool, made on first use (`agent: false` makes
 // an agent per request).
 const kPool = Symbol('rhttp.pool');
-// On a socket: its slot in its agent's pool.
+// On a socket: pool id * 2^32 + its slot in that pool (a socket released
+// into another agent is new to that one).
 const kSlot = Symbol('rhttp.poolSlot');
+const SLOT_SHIFT = 4294967296;
 // On a queued request: its ticket.
 const kTicket = Symbol('rhttp.poolTicket');
-// On createSocket's options: the slot the pool already counted for it.
-const kReservedSlot = Symbol('rhttp.reservedSlot');
 
-// poolCheckout's result is kind * 2^32 + slot or ticket.
-const CHECKOUT_SHIFT = 4294967296;
-const CHECKOUT_CREATE = 1;
-const CHECKOUT_WAIT = 2;
-// poolRelease's results other than a ticket.
+// poolCheckout: a slot to reuse (>= 0), CHECKOUT_CREATE, or -2 - ticket.
+const CHECKOUT_CREATE = -1;
+// poolRelease: a ticket (>= 0), RELEASE_MAY_PARK or RELEASE_CLOSE.
 const RELEASE_CLOSE = -2;
 
 // The Rust pool lives until its agent is collected.
@@ -62,6 +60,12 @@ function poolOf(agent) {
   }
   return id;
 }
+
+// The views' counts the pool decides on, as core reads them (programs and
+// subclasses change these views), and the limits as numbers: core compares
+// them with < and >, which convert a numeric string.
+const busyCount = (agent, name) => (agent.sockets[name] ? agent.sockets[name].length : 0);
+const freeCount = (agent, name) => (agent.freeSockets[name] ? agent.freeSockets[name].length : 0);
 
 function removeFromView(view, name, item) {
   const list = view[name];
@@ -155,12 +159,15 @@ function Agent(options) {
     }
 
     const pool = poolOf(this);
-    const slot = slotOf(this, socket, options);
     let ticket;
     let req;
     do {
-      ticket = binding.poolRelease(pool, slot, this.maxSockets,
-                                   this.maxTotalSockets, this.maxFreeSockets);
+      ticket = binding.poolRelease(pool, name, busyCount(this, name),
+                                   freeCount(this, name),
+                                   Number(this.totalSocketCount),
+                                   Number(this.maxSockets),
+                                   Number(this.maxTotalSockets),
+                                   Number(this.maxFreeSockets));
       // A request a program took out of agent.requests is skipped.
       req = ticket >= 0 ? waitingRequest(this, name, ticket) : undefined;
     } while (ticket >= 0 && req === undefined);
@@ -197,10 +204,8 @@ function Agent(options) {
     this.freeSockets[name] = freeSockets;
     socket[async_id_symbol] = -1;
     socket._httpMessage = null;
-    // Core's removeSocket(socket) here: out of `sockets`, and a queued
-    // request may get a new socket before this one shows in freeSockets.
-    removeFromView(this.sockets, name, socket);
-    startReplacement(this, binding.poolPark(pool, slot), options);
+    binding.poolPark(pool, name, slotOf(this, socket));
+    this.removeSocket(socket, options);
 
     socket.once('error', freeSocketErrorListener);
     freeSockets.push(socket);
@@ -279,17 +284,20 @@ Agent.prototype.addRequest = function addRequest(req, options, port/* legacy */,
   }
 
   const pool = poolOf(this);
-  let decision;
   let socket;
+  let decision;
   for (;;) {
-    decision = binding.poolCheckout(pool, name, this.maxSockets,
-                                    this.maxTotalSockets,
+    decision = binding.poolCheckout(pool, name, busyCount(this, name),
+                                    freeCount(this, name),
+                                    Number(this.totalSocketCount),
+                                    Number(this.maxSockets),
+                                    Number(this.maxTotalSockets),
                                     this.scheduling !== 'fifo');
-    if (decision >= CHECKOUT_SHIFT) break;
+    if (decision < 0) break;
     socket = takeFreeSocket(this, name, decision);
     if (socket && !socket.destroyed) break;
     // Destroyed while idle, its 'close' still to come: skip it.
-    binding.poolDetach(pool, decision);
+    binding.poolDropSlot(pool, decision);
     socket = undefined;
   }
 
@@ -298,23 +306,17 @@ Agent.prototype.addRequest = function addRequest(req, options, port/* legacy */,
     this.reuseSocket(socket, req);
     setRequestSocket(this, req, socket);
     this.sockets[name].push(socket);
-  } else if (Math.floor(decision / CHECKOUT_SHIFT) === CHECKOUT_CREATE) {
-    const slot = decision - CHECKOUT_SHIFT;
-    debug('call onSocket', slot);
-    options[kReservedSlot] = slot;
+  } else if (decision === CHECKOUT_CREATE) {
+    debug('call onSocket', busyCount(this, name), freeCount(this, name));
     // If we are under maxSockets create a new one.
     this.createSocket(req, options, (err, socket) => {
-      if (err) {
-        // Uncounted; a request queued behind it meanwhile gets a socket.
-        startReplacement(this, binding.poolRemove(pool, name, slot), options);
+      if (err)
         req.onSocket(socket, err);
-      } else {
+      else
         setRequestSocket(this, req, socket);
-      }
     });
   } else {
     debug('wait for socket');
-    const ticket = decision - CHECKOUT_WAIT * CHECKOUT_SHIFT;
     // We are over limit so we'll add it to the queue.
     if (!this.requests[name]) {
       this.requests[name] = [];
@@ -324,7 +326,7 @@ Agent.prototype.addRequest = function addRequest(req, options, port/* legacy */,
     req[kRequestOptions] = options;
     // Used to capture the original async context.
     req[kRequestAsyncResource] = new AsyncResource('QueuedRequest');
-    req[kTicket] = ticket;
+    req[kTicket] = -2 - decision;
 
     this.requests[name].push(req);
   }
@@ -346,11 +348,7 @@ Agent.prototype.createSocket = function createSocket(req, options, cb) {
   const oncreate = once((err, s) => {
     if (err)
       return cb(err);
-    const pool = poolOf(this);
-    // Counted since the pool decided to open it, or now for a socket a
-    // program asked for directly.
-    const slot = options[kReservedSlot] ?? binding.poolReserve(pool, name);
-    s[kSlot] = slot;
+    slotOf(this, s);
     if (!this.sockets[name]) {
       this.sockets[name] = [];
     }
@@ -456,44 +454,46 @@ Agent.prototype.removeSocket = function removeSocket(s, options) {
   debug('removeSocket', name, 'writable:', s.writable);
   removeFromView(this.sockets, name, s);
   // If the socket was destroyed, remove it from the free buffers too.
-  if (!s.writable)
+  if (!s.writable) {
     removeFromView(this.freeSockets, name, s);
-
-  const pool = poolOf(this);
-  const slot = s[kSlot];
-  s[kSlot] = undefined;
-  startReplacement(this, binding.poolRemove(pool, name, slot), options);
-};
-
-// The pool chose a queued request to get a new socket (core's removeSocket
-// tail): create it; once connected it is released ('free') to the first
-// request waiting for its origin.
-function startReplacement(agent, replacement, options) {
-  if (!replacement) return;
-  const pool = poolOf(agent);
-  const req = waitingRequest(agent, replacement.origin, replacement.ticket);
-  if (replacement.origin !== agent.getName(options)) {
-    options = req && req[kRequestOptions];
+    const slot = ownSlot(this, s);
+    if (slot !== undefined) binding.poolDropSlot(poolOf(this), slot);
   }
-  if (!req || !options) {
-    // Core makes one replacement per queued request of another origin.
-    binding.poolCancel(pool, replacement.slot);
+
+  // If we have pending requests and a socket gets closed make a new one
+  const pool = poolOf(this);
+  for (;;) {
+    const c = binding.poolCandidate(pool, name);
+    if (!c) return;
+    const list = this.requests[c.origin];
+    const req = list && waitingRequest(this, c.origin, c.ticket);
+    if (!req) {
+      // Taken out of agent.requests by the program: the next one.
+      if (list) binding.poolDropTicket(pool, c.origin, c.ticket);
+      else binding.poolDropQueue(pool, c.origin);
+      continue;
+    }
+    if (c.sameOrigin) {
+      debug('removeSocket, have a request, make a socket');
+    } else {
+      // TODO(rickyes): this logic will not be FIFO across origins.
+      // Check whether this specific origin is already at maxSockets
+      if (busyCount(this, c.origin)) return;
+      debug('removeSocket, have a request with different origin,' +
+        ' make a socket');
+      options = req[kRequestOptions];
+    }
+    if (!options) return;
+    req[kRequestOptions] = undefined;
+    this.createSocket(req, options, (err, socket) => {
+      if (err)
+        req.onSocket(socket, err);
+      else
+        socket.emit('free');
+    });
     return;
   }
-  debug('removeSocket, have a request, make a socket');
-  req[kRequestOptions] = undefined;
-  const slot = replacement.slot;
-  options = { __proto__: null, ...options, [kReservedSlot]: slot };
-  // If we have pending requests and a socket gets closed make a new one
-  agent.createSocket(req, options, (err, socket) => {
-    if (err) {
-      binding.poolCancel(pool, slot);
-      req.onSocket(socket, err);
-    } else {
-      socket.emit('free');
-    }
-  });
-}
+};
 
 // The idle socket with this slot, out of the freeSockets view: the pool
 // picks the last (lifo) or first (fifo) one, so the scan starts there.
@@ -501,10 +501,11 @@ function startReplacement(agent, replacement, options) {
 function takeFreeSocket(agent, name, slot) {
   const list = agent.freeSockets[name];
   if (!list) return undefined;
+  const tag = poolOf(agent) * SLOT_SHIFT + slot;
   const lifo = agent.scheduling !== 'fifo';
   for (let n = 0; n < list.length; n++) {
     const i = lifo ? list.length - 1 - n : n;
-    if (list[i][kSlot] === slot) {
+    if (list[i][kSlot] === tag) {
       const socket = list[i];
       list.splice(i, 1);
       if (list.length === 0) delete agent.freeSockets[name];
@@ -527,14 +528,22 @@ function waitingRequest(agent, name, ticket) {
   return undefined;
 }
 
-// The slot of a socket the pool did not open (a program emitted 'free'
-// for it): counted from now until it closes.
-function slotOf(agent, socket, options) {
-  const pool = poolOf(agent);
-  let slot = socket[kSlot];
+// The socket's slot in this agent's pool, or undefined.
+function ownSlot(agent, socket) {
+  const tag = socket[kSlot];
+  if (tag === undefined || agent[kPool] === undefined) return undefined;
+  const slot = tag - agent[kPool] * SLOT_SHIFT;
+  return slot >= 0 && slot < SLOT_SHIFT ? slot : undefined;
+}
+
+// The socket's slot, a new one for a socket this agent has not seen (made
+// by createSocket, or released into it by a program).
+function slotOf(agent, socket) {
+  let slot = ownSlot(agent, socket);
   if (slot === undefined) {
-    slot = socket[kSlot] = binding.poolReserve(pool, agent.getName(options));
-    socket.once('close', () => agent.removeSocket(socket, options));
+    const pool = poolOf(agent);
+    slot = binding.poolNewSlot(pool);
+    socket[kSlot] = pool * SLOT_SHIFT + slot;
   }
   return slot;
 }

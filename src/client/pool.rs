@@ -1,17 +1,19 @@
 //! The agent's connection pool: which connection serves which request.
 //!
 //! One `Pool` per `http.Agent`. Origins are keyed by the agent's `getName()`
-//! string; connections by a slot number the JS side maps to its socket, and
-//! queued requests by a ticket. The decisions are core's `_http_agent`
-//! ones, step for step, so programs (and Agent subclasses) see the same
-//! pooling; JS keeps only the views the API exposes (`agent.sockets`,
-//! `freeSockets`, `requests`) in step with what this returns.
+//! string; connections by a slot number the JS side tags its socket with,
+//! and queued requests by a ticket. The pool owns the idle connections of
+//! each origin (reused in `scheduling` order), the queue of requests waiting
+//! for each origin and the order the queues started in, and takes core's
+//! `_http_agent` decisions step for step: reuse, open or queue; hand a freed
+//! connection to a waiting request, keep it idle or close it; which queued
+//! request gets a new connection when one goes away.
 //!
-//! Differences from core, both deliberate: a connection counts against
-//! `maxSockets`/`maxTotalSockets` from the moment its creation is decided,
-//! not when an asynchronous `createConnection` completes (what agent-base
-//! emulates with placeholder sockets); and a slot is counted once however
-//! many views it appears in.
+//! The socket counts those decisions compare with the limits are the ones
+//! the API exposes (`agent.sockets[name].length`, `freeSockets`,
+//! `totalSocketCount`), passed in by JS: programs and Agent subclasses
+//! change them (agent-base counts a placeholder socket while it connects),
+//! and core decides on exactly those numbers.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -20,9 +22,9 @@ pub type Slot = u32;
 /// A queued request's number in its pool.
 pub type Ticket = u32;
 
-/// The agent's limits, read at each decision (core reads the properties
-/// each time, and programs change them on live agents). `f64` because JS
-/// numbers, `Infinity` included, are what they are compared with.
+/// The agent's limits, read at each decision (programs change them on live
+/// agents). `f64` because they are JS numbers, `Infinity` and `NaN`
+/// included, compared as core compares them.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_sockets: f64,
@@ -32,13 +34,24 @@ pub struct Limits {
     pub lifo: bool,
 }
 
+/// The views' counts at the moment of a decision.
+#[derive(Clone, Copy, Debug)]
+pub struct Counts {
+    /// `agent.sockets[name].length`: connections in use (and placeholders).
+    pub busy: f64,
+    /// `agent.freeSockets[name].length`.
+    pub free: f64,
+    /// `agent.totalSocketCount`.
+    pub total: f64,
+}
+
 /// What `checkout` decided for a new request.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Checkout {
     /// Reuse this idle connection.
     Reuse(Slot),
-    /// Open a connection; the slot is already counted.
-    Create(Slot),
+    /// Open a connection.
+    Create,
     /// Over a limit: the request waits with this ticket.
     Wait(Ticket),
 }
@@ -55,46 +68,38 @@ pub enum Release {
     Close,
 }
 
-/// A connection to open for a request that waits (core's `removeSocket`).
+/// The queued request that may get a new connection (core's
+/// `removeSocket` tail). It stays queued until a connection is released to
+/// it.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Replacement {
+pub struct Candidate {
     pub origin: String,
-    /// The first waiting request of that origin; it stays queued until the
-    /// new connection is released to it.
     pub ticket: Ticket,
-    pub slot: Slot,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SlotState {
-    Busy,
-    Free,
-    /// Taken out of the free list dead (destroyed before reuse): counts
-    /// toward the total until its close is reported, as in core.
-    Detached,
+    /// Of the origin that lost a connection; else the first queued origin,
+    /// which core serves only when it has no connection in use.
+    pub same_origin: bool,
 }
 
 #[derive(Default)]
 struct Origin {
-    busy: usize,
     free: VecDeque<Slot>,
     waiting: VecDeque<Ticket>,
 }
 
 impl Origin {
     fn is_empty(&self) -> bool {
-        self.busy == 0 && self.free.is_empty() && self.waiting.is_empty()
+        self.free.is_empty() && self.waiting.is_empty()
     }
 }
 
 #[derive(Default)]
 pub struct Pool {
     origins: HashMap<String, Origin>,
-    slots: HashMap<Slot, (String, SlotState)>,
+    /// The origin of every idle slot.
+    idle: HashMap<Slot, String>,
     /// Origins with waiting requests, in the order their queue was started
     /// (the key order of core's `agent.requests`).
     waiting_order: Vec<String>,
-    total: usize,
     next_slot: Slot,
     next_ticket: Ticket,
 }
@@ -104,32 +109,35 @@ impl Pool {
         Self::default()
     }
 
-    /// Every counted connection, busy, idle or detached (core's
-    /// `totalSocketCount`).
-    pub fn total(&self) -> usize {
-        self.total
+    /// A number for a new connection.
+    pub fn new_slot(&mut self) -> Slot {
+        let slot = self.next_slot;
+        self.next_slot = self.next_slot.wrapping_add(1);
+        slot
     }
 
-    /// A new request for `origin` (core's `addRequest`).
-    pub fn checkout(&mut self, origin: &str, limits: Limits) -> Checkout {
-        let entry = self.origins.entry(origin.to_owned()).or_default();
-        let picked = if limits.lifo {
-            entry.free.pop_back()
-        } else {
-            entry.free.pop_front()
-        };
-        if let Some(slot) = picked {
-            entry.busy += 1;
-            self.set_state(slot, SlotState::Busy);
-            return Checkout::Reuse(slot);
+    /// A new request for `origin` (core's `addRequest`). `counts` are read
+    /// after an idle connection would have been taken.
+    pub fn checkout(&mut self, origin: &str, counts: Counts, limits: Limits) -> Checkout {
+        if let Some(entry) = self.origins.get_mut(origin) {
+            let picked = if limits.lifo {
+                entry.free.pop_back()
+            } else {
+                entry.free.pop_front()
+            };
+            if let Some(slot) = picked {
+                self.idle.remove(&slot);
+                self.drop_if_empty(origin);
+                return Checkout::Reuse(slot);
+            }
         }
-        let count = entry.busy + entry.free.len();
-        if (count as f64) < limits.max_sockets && (self.total as f64) < limits.max_total_sockets {
-            return Checkout::Create(self.reserve(origin));
+        if counts.free + counts.busy < limits.max_sockets && counts.total < limits.max_total_sockets
+        {
+            return Checkout::Create;
         }
         let ticket = self.next_ticket;
         self.next_ticket = self.next_ticket.wrapping_add(1);
-        let entry = self.origins.get_mut(origin).expect("entry made above");
+        let entry = self.origins.entry(origin.to_owned()).or_default();
         if entry.waiting.is_empty() {
             self.waiting_order.push(origin.to_owned());
         }
@@ -137,175 +145,102 @@ impl Pool {
         Checkout::Wait(ticket)
     }
 
-    /// The idle connection `checkout` returned was already dead: it leaves
-    /// the free list but stays counted until `remove`.
-    pub fn detach(&mut self, slot: Slot) {
-        let Some((origin, state)) = self.slots.get_mut(&slot) else {
-            return;
-        };
-        if *state == SlotState::Busy {
-            *state = SlotState::Detached;
-            if let Some(entry) = self.origins.get_mut(origin.as_str()) {
-                entry.busy -= 1;
-            }
-        }
-        self.drop_empty_origin_of(slot);
-    }
-
-    /// A request finished with the reusable connection `slot` (core's
-    /// 'free' handler): hand it to a waiting request, or say whether it may
-    /// stay idle.
-    pub fn release(&mut self, slot: Slot, limits: Limits) -> Release {
-        let origin = match self.slots.get(&slot) {
-            Some((origin, SlotState::Busy)) => origin.clone(),
-            _ => return Release::Close,
-        };
-        if let Some(ticket) = self.next_waiting(&origin) {
+    /// A connection of `origin` finished a response and may be reused
+    /// (core's 'free' handler): hand it to the request that waits longest,
+    /// or say whether the limits let it stay idle.
+    pub fn release(&mut self, origin: &str, counts: Counts, limits: Limits) -> Release {
+        if let Some(ticket) = self.pop_waiting(origin) {
             return Release::Handoff(ticket);
         }
-        if self.may_park(slot, limits) {
-            Release::MayPark
-        } else {
+        let over = counts.total > limits.max_total_sockets
+            || counts.free + counts.busy > limits.max_sockets
+            || counts.free >= limits.max_free_sockets;
+        if over {
             Release::Close
+        } else {
+            Release::MayPark
         }
     }
 
-    /// A request finished with a reusable connection: the ticket of the
-    /// request that waits longest for this origin, if any (it now owns the
-    /// connection).
-    fn next_waiting(&mut self, origin: &str) -> Option<Ticket> {
+    /// Keep `slot` idle for reuse by `origin`'s next request.
+    pub fn park(&mut self, origin: &str, slot: Slot) {
+        self.drop_slot(slot);
+        self.origins
+            .entry(origin.to_owned())
+            .or_default()
+            .free
+            .push_back(slot);
+        self.idle.insert(slot, origin.to_owned());
+    }
+
+    /// `slot` is no longer an idle connection (it closed, or was found
+    /// dead). Unknown or busy slots are ignored.
+    pub fn drop_slot(&mut self, slot: Slot) {
+        if let Some(origin) = self.idle.remove(&slot) {
+            if let Some(entry) = self.origins.get_mut(origin.as_str()) {
+                entry.free.retain(|s| *s != slot);
+            }
+            self.drop_if_empty(&origin);
+        }
+    }
+
+    /// The queued request that gets a new connection now that `origin`
+    /// lost one: its own first waiting request, else the first one of the
+    /// first queued origin.
+    pub fn candidate(&self, origin: &str) -> Option<Candidate> {
+        if let Some(ticket) = self
+            .origins
+            .get(origin)
+            .and_then(|e| e.waiting.front().copied())
+        {
+            return Some(Candidate {
+                origin: origin.to_owned(),
+                ticket,
+                same_origin: true,
+            });
+        }
+        let first = self.waiting_order.first()?;
+        let ticket = *self.origins.get(first.as_str())?.waiting.front()?;
+        Some(Candidate {
+            origin: first.clone(),
+            ticket,
+            same_origin: false,
+        })
+    }
+
+    /// A queued request the program took out of `agent.requests`.
+    pub fn drop_ticket(&mut self, origin: &str, ticket: Ticket) {
+        if let Some(entry) = self.origins.get_mut(origin) {
+            entry.waiting.retain(|t| *t != ticket);
+            if entry.waiting.is_empty() {
+                self.waiting_order.retain(|o| o != origin);
+            }
+        }
+        self.drop_if_empty(origin);
+    }
+
+    /// A whole queue the program deleted from `agent.requests`.
+    pub fn drop_queue(&mut self, origin: &str) {
+        if let Some(entry) = self.origins.get_mut(origin) {
+            entry.waiting.clear();
+        }
+        self.waiting_order.retain(|o| o != origin);
+        self.drop_if_empty(origin);
+    }
+
+    fn pop_waiting(&mut self, origin: &str) -> Option<Ticket> {
         let entry = self.origins.get_mut(origin)?;
         let ticket = entry.waiting.pop_front()?;
         if entry.waiting.is_empty() {
             self.waiting_order.retain(|o| o != origin);
         }
+        self.drop_if_empty(origin);
         Some(ticket)
     }
 
-    /// Whether limits allow keeping the released connection `slot` idle
-    /// (core's checks before `keepSocketAlive`).
-    fn may_park(&self, slot: Slot, limits: Limits) -> bool {
-        let Some((origin, SlotState::Busy)) = self.slots.get(&slot) else {
-            return false;
-        };
-        let Some(entry) = self.origins.get(origin.as_str()) else {
-            return false;
-        };
-        let free = entry.free.len();
-        (self.total as f64) <= limits.max_total_sockets
-            && ((entry.busy + free) as f64) <= limits.max_sockets
-            && (free as f64) < limits.max_free_sockets
-    }
-
-    /// Keep `slot` idle for reuse. Like core's `removeSocket` that follows,
-    /// this may start a connection for a request of another origin.
-    pub fn park(&mut self, slot: Slot) -> Option<Replacement> {
-        let origin = match self.slots.get_mut(&slot) {
-            Some((origin, state)) if *state == SlotState::Busy => {
-                *state = SlotState::Free;
-                origin.clone()
-            }
-            _ => return None,
-        };
-        let entry = self
-            .origins
-            .get_mut(origin.as_str())
-            .expect("slot's origin");
-        entry.busy -= 1;
-        entry.free.push_back(slot);
-        self.replacement_for(&origin)
-    }
-
-    /// The connection closed or left the agent (core's close/agentRemove
-    /// handlers). Returns the connection to open in its place for a waiting
-    /// request, if any.
-    pub fn remove(&mut self, origin: &str, slot: Option<Slot>) -> Option<Replacement> {
-        if let Some(slot) = slot {
-            self.forget(slot);
-        }
-        self.replacement_for(origin)
-    }
-
-    /// A connection whose creation failed: uncount it without looking for
-    /// replacements (core never counted it).
-    pub fn cancel(&mut self, slot: Slot) {
-        self.forget(slot);
-    }
-
-    /// Core's `removeSocket` tail: the first waiting request of `origin`,
-    /// else of the first origin (in queue order) that has no busy
-    /// connection, gets a new connection.
-    fn replacement_for(&mut self, origin: &str) -> Option<Replacement> {
-        let own = self
-            .origins
-            .get(origin)
-            .and_then(|e| e.waiting.front().copied());
-        let (target, ticket) = match own {
-            Some(ticket) => (origin.to_owned(), ticket),
-            None => {
-                // Core stops at the first queued origin, whether or not it
-                // can take a connection ("not FIFO across origins").
-                let first = self.waiting_order.first()?;
-                let entry = &self.origins[first.as_str()];
-                if entry.busy > 0 {
-                    return None;
-                }
-                (first.clone(), *entry.waiting.front()?)
-            }
-        };
-        let slot = self.reserve(&target);
-        Some(Replacement {
-            origin: target,
-            ticket,
-            slot,
-        })
-    }
-
-    /// Count a new connection for `origin` (also for one a program opens
-    /// through `agent.createSocket` directly, outside any `checkout`).
-    pub fn reserve(&mut self, origin: &str) -> Slot {
-        let slot = self.next_slot;
-        self.next_slot = self.next_slot.wrapping_add(1);
-        self.origins.entry(origin.to_owned()).or_default().busy += 1;
-        self.slots
-            .insert(slot, (origin.to_owned(), SlotState::Busy));
-        self.total += 1;
-        slot
-    }
-
-    fn forget(&mut self, slot: Slot) {
-        let Some((origin, state)) = self.slots.remove(&slot) else {
-            return;
-        };
-        self.total -= 1;
-        if let Some(entry) = self.origins.get_mut(origin.as_str()) {
-            match state {
-                SlotState::Busy => entry.busy -= 1,
-                SlotState::Free => entry.free.retain(|s| *s != slot),
-                SlotState::Detached => {}
-            }
-            if entry.is_empty() {
-                self.origins.remove(origin.as_str());
-            }
-        }
-    }
-
-    fn set_state(&mut self, slot: Slot, state: SlotState) {
-        if let Some(entry) = self.slots.get_mut(&slot) {
-            entry.1 = state;
-        }
-    }
-
-    fn drop_empty_origin_of(&mut self, slot: Slot) {
-        if let Some((origin, _)) = self.slots.get(&slot) {
-            if self
-                .origins
-                .get(origin.as_str())
-                .is_some_and(Origin::is_empty)
-            {
-                let origin = origin.clone();
-                self.origins.remove(origin.as_str());
-            }
+    fn drop_if_empty(&mut self, origin: &str) {
+        if self.origins.get(origin).is_some_and(Origin::is_empty) {
+            self.origins.remove(origin);
         }
     }
 }
@@ -325,188 +260,144 @@ mod tests {
         }
     }
 
-    fn created(c: Checkout) -> Slot {
-        match c {
-            Checkout::Create(s) => s,
-            other => panic!("expected Create, got {other:?}"),
-        }
+    fn counts(busy: f64, free: f64, total: f64) -> Counts {
+        Counts { busy, free, total }
     }
 
-    #[test]
-    fn unlimited_agent_creates_a_connection_per_request() {
-        let mut p = Pool::new();
-        let a = created(p.checkout("a:80:", limits(INF, INF, 256.0)));
-        let b = created(p.checkout("a:80:", limits(INF, INF, 256.0)));
-        assert_ne!(a, b);
-        assert_eq!(p.total(), 2);
-    }
+    const NONE: Counts = Counts {
+        busy: 0.0,
+        free: 0.0,
+        total: 0.0,
+    };
 
     #[test]
-    fn max_sockets_queues_and_release_hands_over_in_order() {
+    fn under_the_limits_a_request_opens_a_connection() {
         let mut p = Pool::new();
-        let l = limits(1.0, INF, 256.0);
-        let s = created(p.checkout("o", l));
-        assert_eq!(p.checkout("o", l), Checkout::Wait(0));
-        assert_eq!(p.checkout("o", l), Checkout::Wait(1));
-        assert_eq!(p.next_waiting("o"), Some(0));
-        assert_eq!(p.next_waiting("o"), Some(1));
-        assert_eq!(p.next_waiting("o"), None);
-        assert!(p.may_park(s, l));
-        assert_eq!(p.park(s), None);
-        assert_eq!(p.checkout("o", l), Checkout::Reuse(s));
-    }
-
-    #[test]
-    fn release_hands_over_then_parks_or_closes() {
-        let mut p = Pool::new();
-        let l = limits(1.0, INF, 256.0);
-        let s = created(p.checkout("o", l));
-        assert_eq!(p.checkout("o", l), Checkout::Wait(0));
-        assert_eq!(p.release(s, l), Release::Handoff(0));
-        assert_eq!(p.release(s, l), Release::MayPark);
-        let tight = limits(0.0, INF, 256.0);
-        assert_eq!(p.release(s, tight), Release::Close);
-        p.park(s);
+        let l = limits(2.0, INF, 256.0);
+        assert_eq!(p.checkout("o", NONE, l), Checkout::Create);
+        assert_eq!(p.checkout("o", counts(1.0, 0.0, 1.0), l), Checkout::Create);
+        assert_eq!(p.checkout("o", counts(2.0, 0.0, 2.0), l), Checkout::Wait(0));
+        // Idle connections count toward maxSockets too.
+        assert_eq!(p.checkout("p", counts(1.0, 1.0, 2.0), l), Checkout::Wait(1));
+        let total = limits(INF, 3.0, 256.0);
         assert_eq!(
-            p.release(s, l),
-            Release::Close,
-            "an idle slot is not released"
+            p.checkout("q", counts(0.0, 0.0, 3.0), total),
+            Checkout::Wait(2)
         );
-        assert_eq!(p.release(42, l), Release::Close, "unknown slot");
     }
 
     #[test]
-    fn scheduling_picks_most_or_least_recently_freed() {
+    fn limits_compare_as_javascript_numbers() {
+        let mut p = Pool::new();
+        // NaN makes every comparison false: core then queues...
+        assert_eq!(
+            p.checkout("o", NONE, limits(f64::NAN, INF, 256.0)),
+            Checkout::Wait(0)
+        );
+        // ...and keeps a freed connection idle (no "over" test holds).
+        let mut q = Pool::new();
+        assert_eq!(
+            q.release("o", counts(1.0, 0.0, 1.0), limits(INF, INF, f64::NAN)),
+            Release::MayPark
+        );
+    }
+
+    #[test]
+    fn release_hands_over_in_queue_order_then_parks_or_closes() {
+        let mut p = Pool::new();
+        let l = limits(1.0, INF, 256.0);
+        let busy = counts(1.0, 0.0, 1.0);
+        assert_eq!(p.checkout("o", busy, l), Checkout::Wait(0));
+        assert_eq!(p.checkout("o", busy, l), Checkout::Wait(1));
+        assert_eq!(p.release("o", busy, l), Release::Handoff(0));
+        assert_eq!(p.release("o", busy, l), Release::Handoff(1));
+        assert_eq!(p.release("o", busy, l), Release::MayPark);
+        assert_eq!(p.release("o", counts(2.0, 0.0, 2.0), l), Release::Close);
+        let one_free = limits(INF, INF, 1.0);
+        assert_eq!(
+            p.release("o", counts(1.0, 1.0, 2.0), one_free),
+            Release::Close
+        );
+        let total = limits(INF, 1.0, 256.0);
+        assert_eq!(p.release("o", counts(1.0, 0.0, 2.0), total), Release::Close);
+    }
+
+    #[test]
+    fn scheduling_picks_most_or_least_recently_parked() {
         for lifo in [true, false] {
             let mut p = Pool::new();
             let l = Limits {
                 lifo,
                 ..limits(INF, INF, 256.0)
             };
-            let a = created(p.checkout("o", l));
-            let b = created(p.checkout("o", l));
-            p.park(a);
-            p.park(b);
+            let (a, b) = (p.new_slot(), p.new_slot());
+            p.park("o", a);
+            p.park("o", b);
             let want = if lifo { b } else { a };
-            assert_eq!(p.checkout("o", l), Checkout::Reuse(want));
+            assert_eq!(p.checkout("o", NONE, l), Checkout::Reuse(want));
         }
     }
 
     #[test]
-    fn max_free_sockets_and_limits_refuse_parking() {
-        let mut p = Pool::new();
-        let l = limits(INF, INF, 1.0);
-        let a = created(p.checkout("o", l));
-        let b = created(p.checkout("o", l));
-        assert!(p.may_park(a, l));
-        p.park(a);
-        assert!(!p.may_park(b, l), "one free already: maxFreeSockets 1");
-        // Lowered on a live agent: the next release is over the limit.
-        let lowered = limits(1.0, INF, 256.0);
-        assert!(!p.may_park(b, lowered));
-        assert!(!p.may_park(a, l), "an idle slot is not released again");
-    }
-
-    #[test]
-    fn max_total_sockets_across_origins_and_replacement_on_park() {
-        let mut p = Pool::new();
-        let l = limits(INF, 1.0, 256.0);
-        let a = created(p.checkout("a", l));
-        assert_eq!(p.checkout("b", l), Checkout::Wait(0));
-        // Parking a's connection starts one for b's waiting request (core
-        // creates it even though the total is then over the limit).
-        let r = p.park(a).expect("replacement");
-        assert_eq!(r.origin, "b");
-        assert_eq!(r.ticket, 0);
-        assert_eq!(p.total(), 2);
-        // The request is still queued until the new connection is released.
-        assert_eq!(p.next_waiting("b"), Some(0));
-        assert!(!p.may_park(r.slot, l), "over maxTotalSockets");
-    }
-
-    #[test]
-    fn replacement_stops_at_first_queued_origin_with_busy_connections() {
-        let mut p = Pool::new();
-        let l = limits(1.0, INF, 256.0);
-        let a = created(p.checkout("a", l));
-        let _b = created(p.checkout("b", l));
-        assert_eq!(p.checkout("b", l), Checkout::Wait(0));
-        assert_eq!(p.checkout("c", l), Checkout::Create(2));
-        // a closes: a has nobody waiting; b is the first queued origin and
-        // has a busy connection, so nothing is started (core's quirk).
-        assert_eq!(p.remove("a", Some(a)), None);
-    }
-
-    #[test]
-    fn close_of_a_busy_connection_starts_one_for_its_waiting_request() {
-        let mut p = Pool::new();
-        let l = limits(1.0, INF, 256.0);
-        let s = created(p.checkout("o", l));
-        assert_eq!(p.checkout("o", l), Checkout::Wait(0));
-        let r = p.remove("o", Some(s)).expect("replacement");
-        assert_eq!((r.origin.as_str(), r.ticket), ("o", 0));
-        assert_eq!(p.total(), 1);
-        assert_eq!(p.next_waiting("o"), Some(0));
-        p.park(r.slot);
-        assert_eq!(p.checkout("o", l), Checkout::Reuse(r.slot));
-    }
-
-    #[test]
-    fn removing_an_idle_connection_and_unknown_slots() {
+    fn idle_connections_are_per_origin_and_dropped_when_dead() {
         let mut p = Pool::new();
         let l = limits(INF, INF, 256.0);
-        let s = created(p.checkout("o", l));
-        p.park(s);
-        assert_eq!(p.remove("o", Some(s)), None);
-        assert_eq!(p.total(), 0);
-        assert!(p.origins.is_empty(), "empty origins are dropped");
-        assert_eq!(p.remove("o", Some(s)), None, "a second close is a no-op");
-        assert_eq!(p.total(), 0);
-        assert_eq!(p.park(99), None);
-        p.detach(99);
-        p.cancel(99);
+        let a = p.new_slot();
+        p.park("a", a);
+        assert_eq!(p.checkout("b", NONE, l), Checkout::Create);
+        p.drop_slot(a);
+        assert_eq!(p.checkout("a", NONE, l), Checkout::Create);
+        assert!(p.origins.is_empty() && p.idle.is_empty(), "nothing left");
+        p.drop_slot(a); // twice, or never idle: ignored
+        p.drop_slot(99);
     }
 
     #[test]
-    fn a_dead_idle_connection_is_detached_but_counted_until_closed() {
+    fn parking_again_moves_a_slot() {
         let mut p = Pool::new();
-        let l = limits(1.0, 1.0, 256.0);
-        let s = created(p.checkout("o", l));
-        p.park(s);
-        assert_eq!(p.checkout("o", l), Checkout::Reuse(s));
-        p.detach(s);
-        assert_eq!(p.total(), 1);
-        // Still counted toward maxTotalSockets, as core's totalSocketCount.
-        assert_eq!(p.checkout("o", l), Checkout::Wait(0));
-        let r = p.remove("o", Some(s)).expect("replacement");
-        assert_eq!(r.ticket, 0);
-        assert_eq!(p.total(), 1);
+        let l = limits(INF, INF, 256.0);
+        let s = p.new_slot();
+        p.park("a", s);
+        p.park("b", s);
+        assert_eq!(p.checkout("a", NONE, l), Checkout::Create);
+        assert_eq!(p.checkout("b", NONE, l), Checkout::Reuse(s));
     }
 
     #[test]
-    fn cancel_uncounts_a_failed_creation() {
-        let mut p = Pool::new();
-        let l = limits(1.0, INF, 256.0);
-        let s = created(p.checkout("o", l));
-        p.cancel(s);
-        assert_eq!(p.total(), 0);
-        assert!(matches!(p.checkout("o", l), Checkout::Create(_)));
-    }
-
-    #[test]
-    fn waiting_order_follows_queue_starts() {
+    fn candidate_prefers_own_queue_then_first_queued_origin() {
         let mut p = Pool::new();
         let l = limits(INF, 1.0, 256.0);
-        let s = created(p.checkout("a", l));
-        assert_eq!(p.checkout("c", l), Checkout::Wait(0));
-        assert_eq!(p.checkout("b", l), Checkout::Wait(1));
-        let r = p.remove("a", Some(s)).expect("replacement");
-        assert_eq!((r.origin.as_str(), r.ticket), ("c", 0));
-        assert_eq!(p.next_waiting("c"), Some(0));
-        // c's queue is empty now: parking its connection starts one for b.
-        let r2 = p.park(r.slot).expect("replacement");
-        assert_eq!((r2.origin.as_str(), r2.ticket), ("b", 1));
-        // b now has a busy connection: closing c's starts nothing more.
-        assert_eq!(p.remove("c", Some(r.slot)), None);
+        let full = counts(0.0, 0.0, 1.0);
+        assert_eq!(p.candidate("a"), None);
+        assert_eq!(p.checkout("c", full, l), Checkout::Wait(0));
+        assert_eq!(p.checkout("b", full, l), Checkout::Wait(1));
+        let c = p.candidate("a").unwrap();
+        assert_eq!(
+            (c.origin.as_str(), c.ticket, c.same_origin),
+            ("c", 0, false)
+        );
+        let b = p.candidate("b").unwrap();
+        assert_eq!((b.origin.as_str(), b.ticket, b.same_origin), ("b", 1, true));
+        // The candidate stays queued until a connection is released to it.
+        assert_eq!(p.release("c", full, l), Release::Handoff(0));
+        let next = p.candidate("a").unwrap();
+        assert_eq!((next.origin.as_str(), next.ticket), ("b", 1));
+    }
+
+    #[test]
+    fn requests_taken_out_of_the_views_are_forgotten() {
+        let mut p = Pool::new();
+        let l = limits(0.0, INF, 256.0);
+        for _ in 0..3 {
+            p.checkout("a", NONE, l);
+        }
+        p.checkout("b", NONE, l);
+        p.drop_ticket("a", 1);
+        assert_eq!(p.release("a", NONE, l), Release::Handoff(0));
+        assert_eq!(p.release("a", NONE, l), Release::Handoff(2));
+        assert_eq!(p.candidate("x").unwrap().origin, "b");
+        p.drop_queue("b");
+        assert_eq!(p.candidate("x"), None);
+        assert!(p.origins.is_empty() && p.waiting_order.is_empty());
     }
 }
