@@ -16,47 +16,13 @@ import {
   same, delay, HOST, scripted, ok, agent, poolView, onceOr, tryCall,
   nodeHttp, RHTTP_PATH,
 } from './helpers/client-diff.mjs';
+import { slow, fire, connView } from './helpers/pool-scenarios.mjs';
 
 const require = createRequire(import.meta.url);
 const net = require('node:net');
 
 // Serial: the scenarios depend on timing.
 const test = anyTest.serial;
-
-/** Answers each request with `c<conn>-r<i>` after `ms` milliseconds; a
- * request whose path contains `close` gets `Connection: close` and the
- * connection is ended. */
-function slow(ms) {
-  return async (conn) => {
-    for (let i = 0; ; i++) {
-      if (!(await conn.waitRequests(i + 1, 5000))) return;
-      if (ms) await delay(ms);
-      const close = /^GET [^ ]*close/.test(conn.requests[i]);
-      conn.write(ok(`c${conn.index}-r${i}`, close ? { Connection: 'close' } : {}));
-      if (close) { conn.end(); return; }
-    }
-  };
-}
-
-/** Sends a GET; `closed` resolves once it closed (or after `ms`, logged as
- * 'pending') and logs [label, body | error code | 'pending', reusedSocket]. */
-function fire(http, ctx, opts, label, ms = 1500) {
-  const req = http.request(opts);
-  let text = '';
-  let error;
-  req.on('response', (res) => { res.setEncoding('latin1'); res.on('data', (d) => { text += d; }); });
-  req.on('error', (e) => { error = e.code || e.message; });
-  ctx.defer(() => req.destroy());
-  const closed = onceOr(req, 'close', ms).then(async (args) => {
-    await delay(5);
-    ctx.log.push([label, args === null ? 'pending' : (error ?? text), req.reusedSocket]);
-  });
-  req.end();
-  return { req, closed };
-}
-
-/** The server's connections: how many requests each got. */
-const connView = (srv) => srv.conns.map((c) => c.requests.length);
 
 // ---------------------------------------------------------------------------
 // Limits that are not numbers (core compares them with < and >, which

@@ -10,40 +10,15 @@
 import anyTest from 'ava';
 import { createRequire } from 'node:module';
 import {
-  same, delay, HOST, scripted, ok, agent, poolView, onceOr,
+  same, delay, HOST, scripted, ok, agent, poolView,
 } from './helpers/client-diff.mjs';
+import { slow, fire } from './helpers/pool-scenarios.mjs';
 
 const require = createRequire(import.meta.url);
 const net = require('node:net');
 
 // Serial: the scenarios depend on timing.
 const test = anyTest.serial;
-
-/** Answers each request with `c<conn>-r<i>` after `ms` milliseconds. */
-function slow(ms) {
-  return async (conn) => {
-    for (let i = 0; ; i++) {
-      if (!(await conn.waitRequests(i + 1, 5000))) return;
-      if (ms) await delay(ms);
-      conn.write(ok(`c${conn.index}-r${i}`));
-    }
-  };
-}
-
-/** Sends a GET; resolves with its body (or the error code) once closed. */
-function fire(http, ctx, opts, label) {
-  const req = http.request(opts);
-  let text = '';
-  let error;
-  req.on('response', (res) => { res.setEncoding('latin1'); res.on('data', (d) => { text += d; }); });
-  req.on('error', (e) => { error = e.code || e.message; });
-  const closed = onceOr(req, 'close', 4000).then(async () => {
-    await delay(5);
-    ctx.log.push([label, error ?? text, req.reusedSocket]);
-  });
-  req.end();
-  return { req, closed };
-}
 
 test('agent-base style subclass: async createSocket with placeholder sockets under maxSockets: 1', async (t) => {
   await same(t, async (http, ctx) => {
