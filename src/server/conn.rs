@@ -25,11 +25,14 @@ use super::ServerShared;
 use crate::bridge::lock;
 use crate::h1::{HeadParser, ParseOptions};
 
-/// Bytes asked of the kernel per read.
-pub(super) const READ_CHUNK: usize = 64 * 1024;
+/// Bytes asked of the kernel per read. Large: a streamed body then costs
+/// a quarter of the events (and JS-thread wake-ups) of 64 KiB reads; only
+/// busy connections hold a buffer (idle ones give it back).
+pub(super) const READ_CHUNK: usize = 256 * 1024;
 /// Body bytes handed to JS but not yet drained by it, past which the task
 /// stops reading: a stalled JS thread cannot make a connection buffer more.
-pub(super) const INFLIGHT_LIMIT: usize = 256 * 1024;
+/// Two reads' worth, so reading goes on while JS takes the previous one.
+pub(super) const INFLIGHT_LIMIT: usize = 512 * 1024;
 thread_local! {
     /// A connection waiting for its next request keeps no read buffer (RSS
     /// per idle keep-alive connection): its first read goes into this
