@@ -2,16 +2,18 @@
 // http.Agent: connection-pool bookkeeping, as core's.
 //
 // Derived from Node.js lib/_http_agent.js (MIT, Node.js contributors).
-// Changed: the pool's decisions (which idle socket to reuse, whether to
-// open one or queue the request, whether a freed socket may stay idle,
-// which queued request gets a new socket) are taken by the Rust pool
-// (src/client/pool.rs, one per agent); this file keeps core's method
-// structure and the views the API exposes (sockets, freeSockets, requests,
-// totalSocketCount) in step with it, so Agent subclasses that override
-// addRequest/createSocket/createConnection/keepSocketAlive/reuseSocket
-// (agentkeepalive, agent-base and the proxy agents) behave the same. The
-// default createConnection opens an rhttp socket (a Rust connection).
-// Internal-only helpers are replaced by local equivalents.
+// Changed: the Rust pool (src/client/pool.rs, one per agent) holds each
+// origin's idle sockets in scheduling order and its queue of waiting
+// requests, and takes the decisions (reuse, open or queue; hand a freed
+// socket to a waiting request, keep it idle or close it; which queued
+// request gets a new socket). This file keeps core's method structure and
+// the views the API exposes (sockets, freeSockets, requests,
+// totalSocketCount), whose counts it passes to each decision, since Agent
+// subclasses (agentkeepalive, agent-base and the proxy agents) override
+// addRequest/createSocket/createConnection/keepSocketAlive/reuseSocket and
+// change those views. The default createConnection opens an rhttp socket
+// (a Rust connection). Internal-only helpers are replaced by local
+// equivalents.
 
 const NumberParseInt = Number.parseInt;
 const ObjectKeys = Object.keys;
