@@ -447,6 +447,73 @@ test.serial('unref: an unref\'d server whose keep-alive connection times out let
 // ---------------------------------------------------------------------------
 // Socket use from handlers
 
+// Pipelined requests: rhttp holds the responses of one read's requests and
+// writes them together at the end of the event-loop turn. Whatever the
+// handler does after writing, the peer must get the same bytes as core's.
+const pipelined = (n, last = {}) => Array.from({ length: n }, (_, i) => get(`/${i}`, i === n - 1 ? last : {})).join('');
+
+test('pipelined requests: every response, in order, in one connection', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const { port } = await serve(ctx, (req, res) => res.end(`r ${req.url}`));
+    return ctx.raw(port, pipelined(16), { until: { responses: 16 }, settle: 20 });
+  });
+  t.is((node.result.data.match(/HTTP\/1\.1 200/g) || []).length, 16);
+});
+
+test('pipelined requests: the socket destroyed after the second response', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const { port } = await serve(ctx, (req, res) => {
+      res.end(`r ${req.url}`);
+      if (req.url === '/1') req.socket.destroy();
+    });
+    return ctx.raw(port, pipelined(4));
+  });
+  // Core had not written /1 yet (it waits for /0 to finish): only /0 arrives.
+  t.regex(node.result.data, /r \/0$/);
+});
+
+test('pipelined requests: the socket destroyed a turn after the second response', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const { port } = await serve(ctx, (req, res) => {
+      res.end(`r ${req.url}`);
+      if (req.url === '/1') setImmediate(() => req.socket.destroy());
+    });
+    return ctx.raw(port, pipelined(4));
+  });
+  t.regex(node.result.data, /r \/0[^]*r \/1/);
+});
+
+test('pipelined requests: Connection: close on the last one ends after all responses', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { port } = await serve(ctx, (req, res) => res.end(`r ${req.url}`));
+    return ctx.raw(port, pipelined(3, { Connection: 'close' }));
+  });
+});
+
+test('pipelined requests: answered later (setImmediate, timers) and socket.end() in a handler', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { port } = await serve(ctx, (req, res) => {
+      if (req.url === '/0') setImmediate(() => res.end('late 0'));
+      else if (req.url === '/1') setTimeout(() => res.end('later 1'), 20);
+      else {
+        res.end('r 2');
+        req.socket.end();
+      }
+    });
+    return ctx.raw(port, pipelined(3));
+  });
+});
+
+test('pipelined requests: a large response in the middle (past the cork limit)', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { port } = await serve(ctx, (req, res) => {
+      res.end(req.url === '/1' ? 'x'.repeat(200000) : `r ${req.url}`);
+    });
+    const snap = await ctx.raw(port, pipelined(3), { until: { responses: 3 }, ms: 4000, settle: 20 });
+    return { ...snap, data: snap.data.replace(/x{1000,}/, (m) => `<${m.length} x>`) };
+  });
+});
+
 test('handler writes a raw response on req.socket and ends it', async (t) => {
   const node = await same(t, async (http, ctx) => {
     const { port } = await serve(ctx, (req, res) => {

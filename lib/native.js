@@ -24,6 +24,7 @@ module.exports = {
   REQ_KEEP_ALIVE: 1 << 8,
   REQ_UPGRADE: 1 << 9,
   REQ_HAS_BODY: 1 << 10,
+  REQ_PIPELINED: 1 << 12, // more requests came in the same read
 
   PAUSE_BODY: binding.PAUSE_BODY,
   PAUSE_PIPELINE: binding.PAUSE_PIPELINE,

@@ -20,7 +20,7 @@ const {
   binding, EVENT_WIDTH,
   EV_CONNECTION, EV_REQUEST, EV_BODY, EV_BODY_END, EV_PARSE_ERROR,
   EV_REQUEST_TIMEOUT, EV_TIMEOUT, EV_DRAIN, EV_END, EV_CLOSE, EV_DATA,
-  REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, PAUSE_BODY, PAUSE_PIPELINE,
+  REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, REQ_PIPELINED, PAUSE_BODY, PAUSE_PIPELINE,
 } = require('./native');
 const { Socket } = require('./socket');
 const {
@@ -975,6 +975,9 @@ function onParseError(socket, code, reason, bytesParsed, rawPacket) {
 function onRequestHead(server, socket, head, flags) {
   const state = socket[kState];
   if (!state) return;
+  if ((flags & (REQ_PIPELINED | REQ_UPGRADE)) === REQ_PIPELINED && socket._rhttpCorkForTick) {
+    socket._rhttpCorkForTick();
+  }
   let method, url, rawHeaders;
   if ((flags & RECORD_LENGTH_PREFIXED) === 0) {
     const i1 = head.indexOf('\0');

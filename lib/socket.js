@@ -19,6 +19,23 @@ const kUnref = Symbol('rhttp.unref');
 // counters last seen, for after the connection is gone.
 const kDispatched = Symbol('rhttp.dispatched');
 const kLastCounters = Symbol('rhttp.lastCounters');
+// Corked until the end of this turn of the event loop (pipelined requests).
+const kCorkedTick = Symbol('rhttp.corkedTick');
+
+// Sockets corked this turn, uncorked together in one setImmediate: the
+// responses to a client's pipelined requests (answered in one cascade of
+// ticks) leave in one write instead of one each.
+let corkedSockets = [];
+
+function uncorkAll() {
+  const list = corkedSockets;
+  corkedSockets = [];
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i];
+    s[kCorkedTick] = false;
+    if (s._handle) binding.connUncork(s[kId]);
+  }
+}
 
 /** The `_handle` of a Socket: the slice of TCPWrap's interface that
  * net.Socket's own methods call, backed by the Rust connection. */
@@ -157,6 +174,14 @@ class Socket extends net.Socket {
   }
 
   // ---- writable side ----
+
+  /** Hold writes in Rust until this turn of the event loop ends. */
+  _rhttpCorkForTick() {
+    if (this[kCorkedTick] || !this._handle) return;
+    this[kCorkedTick] = true;
+    binding.connCork(this[kId]);
+    if (corkedSockets.push(this) === 1) setImmediate(uncorkAll);
+  }
 
   _write(chunk, encoding, cb) {
     let status;

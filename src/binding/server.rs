@@ -356,6 +356,21 @@ pub fn conn_destroy(conn: u32) {
     }
 }
 
+/// Hold this connection's writes until `conn_uncork` (pipelined responses).
+#[napi(catch_unwind)]
+pub fn conn_cork(conn: u32) {
+    if let Some(c) = registry::get(conn) {
+        c.cork();
+    }
+}
+
+#[napi(catch_unwind)]
+pub fn conn_uncork(conn: u32) {
+    if let Some(c) = registry::get(conn) {
+        c.uncork();
+    }
+}
+
 /// `why` is a bit of `conn::PAUSE_*`.
 #[napi(catch_unwind)]
 pub fn conn_pause(conn: u32, why: u32) {

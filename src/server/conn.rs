@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,6 +33,11 @@ pub(super) const READ_CHUNK: usize = 256 * 1024;
 /// stops reading: a stalled JS thread cannot make a connection buffer more.
 /// Two reads' worth, so reading goes on while JS takes the previous one.
 pub(super) const INFLIGHT_LIMIT: usize = 512 * 1024;
+/// A raw byte stream (a client connection, an upgraded socket) reads as
+/// core's sockets do, 64 KiB at a time, and stops sooner: its JS stream's
+/// pause is the backpressure, and it should take effect as early as core's.
+const RAW_READ_CHUNK: usize = 64 * 1024;
+const RAW_INFLIGHT_LIMIT: usize = 256 * 1024;
 thread_local! {
     /// A connection waiting for its next request keeps no read buffer (RSS
     /// per idle keep-alive connection): its first read goes into this
@@ -41,6 +46,8 @@ thread_local! {
 }
 /// Writes gathered into one `writev`.
 const MAX_IOVECS: usize = 64;
+/// Bytes a corked connection holds before writing anyway.
+const CORK_LIMIT: usize = 64 * 1024;
 
 /// Why JS asked the connection to stop reading (bit set).
 pub const PAUSE_BODY: u8 = 1;
@@ -56,6 +63,26 @@ pub enum WriteStatus {
     Closed,
 }
 
+impl Shared {
+    /// `n` bytes of `out` were written.
+    fn consume_out(&mut self, n: usize) {
+        self.out_bytes -= n;
+        let mut left = n;
+        while left > 0 {
+            let Some(front) = self.out.front_mut() else {
+                break;
+            };
+            if front.len() <= left {
+                left -= front.len();
+                self.out.pop_front();
+            } else {
+                front.advance(left);
+                left = 0;
+            }
+        }
+    }
+}
+
 /// State shared between the task and the JS thread, behind one lock.
 #[derive(Default)]
 pub(super) struct Shared {
@@ -63,6 +90,9 @@ pub(super) struct Shared {
     pub(super) out_bytes: usize,
     /// A write was queued; report `Drain` when the queue empties.
     pub(super) drain_wanted: bool,
+    /// Writes are held (up to `CORK_LIMIT`) until `uncork`: the responses
+    /// to pipelined requests leave in one `writev`.
+    pub(super) corked: bool,
     pub(super) pause: u8,
     pub(super) idle_timeout: Option<Duration>,
     /// When `idle_timeout` was last set: like a net.Socket timer, it counts
@@ -90,6 +120,9 @@ pub struct Conn {
     pub(super) shared: Mutex<Shared>,
     wake: Notify,
     pub(super) inflight: AtomicUsize,
+    /// The connection is a raw byte stream (client, upgraded): its
+    /// in-flight limit is `RAW_INFLIGHT_LIMIT`.
+    pub(super) raw: AtomicBool,
     /// When the JS thread last wrote, in ms since `born`, so the idle timer
     /// counts those writes as activity without waking the task.
     last_write_ms: AtomicU64,
@@ -113,6 +146,7 @@ impl Conn {
             shared: Mutex::new(Shared::default()),
             wake: Notify::new(),
             inflight: AtomicUsize::new(0),
+            raw: AtomicBool::new(false),
             last_write_ms: AtomicU64::new(0),
             born: Instant::now(),
             bytes_read: AtomicU64::new(0),
@@ -129,6 +163,20 @@ impl Conn {
         }
         self.last_write_ms
             .store(self.born.elapsed().as_millis() as u64, Ordering::Relaxed);
+        if st.corked {
+            if st.out_bytes + data.len() <= CORK_LIMIT {
+                // Accepted like bytes the kernel took: `uncork` sends them.
+                st.out_bytes += data.len();
+                st.out.push_back(Bytes::copy_from_slice(data));
+                return WriteStatus::Flushed;
+            }
+            st.corked = false;
+            if !self.write_out(&mut st) {
+                drop(st);
+                self.wake.notify_one();
+                return WriteStatus::Closed;
+            }
+        }
         let mut rest = data;
         if st.out.is_empty() {
             match self.stream.try_write(data) {
@@ -156,13 +204,73 @@ impl Conn {
         WriteStatus::Queued
     }
 
+    /// Hold writes until `uncork` (see `Shared::corked`).
+    pub fn cork(&self) {
+        lock(&self.shared).corked = true;
+    }
+
+    /// Send what `cork` held, from this thread as far as the kernel takes
+    /// it; the task writes the rest.
+    pub fn uncork(&self) {
+        let mut st = lock(&self.shared);
+        if !std::mem::take(&mut st.corked) {
+            return;
+        }
+        let ok = self.write_out(&mut st);
+        let rest = !st.out.is_empty();
+        drop(st);
+        if !ok || rest {
+            self.wake.notify_one();
+        }
+    }
+
+    /// One `writev` of the queue on the calling thread. False (and the
+    /// error kept for the task) when the connection failed.
+    fn write_out(&self, st: &mut Shared) -> bool {
+        if st.out.is_empty() {
+            return true;
+        }
+        let slices: Vec<IoSlice<'_>> = st
+            .out
+            .iter()
+            .take(MAX_IOVECS)
+            .map(|b| IoSlice::new(b))
+            .collect();
+        match self.stream.try_write_vectored(&slices) {
+            Ok(n) => {
+                drop(slices);
+                self.bytes_written.fetch_add(n as u64, Ordering::Relaxed);
+                st.consume_out(n);
+                true
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => true,
+            Err(e) => {
+                st.write_error = Some(e.raw_os_error().unwrap_or(0));
+                false
+            }
+        }
+    }
+
     /// Half-close after everything queued is written (`socket.end()`).
     pub fn end(&self) {
-        self.command(|st| st.end_requested = true);
+        self.command(|st| {
+            // Corked bytes go before the FIN: the task writes the queue.
+            st.corked = false;
+            st.end_requested = true;
+        });
     }
 
     pub fn destroy(&self) {
-        self.command(|st| st.destroy_requested = true);
+        self.command(|st| {
+            // Bytes a cork held were reported written (no `Drain` is
+            // awaited for them): send what the kernel takes now, as it
+            // would send its own buffer on close.
+            st.corked = false;
+            if !st.drain_wanted {
+                self.write_out(st);
+            }
+            st.destroy_requested = true;
+        });
     }
 
     pub fn pause(&self, why: u8) {
@@ -219,7 +327,12 @@ impl Conn {
     /// JS took `n` body bytes off the event queue.
     pub fn consumed(&self, n: usize) {
         let before = self.inflight.fetch_sub(n, Ordering::AcqRel);
-        if before >= INFLIGHT_LIMIT && before - n < INFLIGHT_LIMIT {
+        let limit = if self.raw.load(Ordering::Relaxed) {
+            RAW_INFLIGHT_LIMIT
+        } else {
+            INFLIGHT_LIMIT
+        };
+        if before >= limit && before - n < limit {
             self.wake.notify_one();
         }
     }
@@ -309,6 +422,7 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
         read_start: 0,
         buf: BytesMut::new(),
         reading: if mode == Mode::Client {
+            conn.raw.store(true, Ordering::Relaxed);
             Reading::Raw
         } else {
             // Core's headersTimeout clock starts when the connection is
@@ -398,7 +512,7 @@ impl Task<'_> {
                 }
                 (
                     st.pause,
-                    !st.out.is_empty(),
+                    !st.out.is_empty() && !st.corked,
                     st.end_requested,
                     st.destroy_requested,
                     IdleTimer::of(&st),
@@ -430,7 +544,7 @@ impl Task<'_> {
             let want_read = pause == 0
                 && !self.read_eof
                 && self.reading_wants_bytes()
-                && self.conn.inflight.load(Ordering::Acquire) < INFLIGHT_LIMIT;
+                && self.conn.inflight.load(Ordering::Acquire) < self.inflight_limit();
             let deadline = self.next_deadline(idle);
             lock(&self.conn.shared).armed = deadline;
             self.send_events();
@@ -455,11 +569,12 @@ impl Task<'_> {
     }
 
     fn read(&mut self) -> TaskResult {
-        let read = if self.buf.capacity() == 0 {
+        let read = if self.buf.capacity() == 0 && !matches!(self.reading, Reading::Raw) {
             self.read_idle()
         } else {
-            if self.buf.capacity() - self.buf.len() < READ_CHUNK / 4 {
-                self.buf.reserve(READ_CHUNK);
+            let chunk = self.read_chunk();
+            if self.buf.capacity() - self.buf.len() < chunk / 4 {
+                self.buf.reserve(chunk);
             }
             self.conn.stream.try_read_buf(&mut self.buf)
         };
@@ -507,6 +622,22 @@ impl Task<'_> {
         })
     }
 
+    fn read_chunk(&self) -> usize {
+        if matches!(self.reading, Reading::Raw) {
+            RAW_READ_CHUNK
+        } else {
+            READ_CHUNK
+        }
+    }
+
+    pub(super) fn inflight_limit(&self) -> usize {
+        if self.conn.raw.load(Ordering::Relaxed) {
+            RAW_INFLIGHT_LIMIT
+        } else {
+            INFLIGHT_LIMIT
+        }
+    }
+
     /// Between requests with nothing buffered, give the read buffer back.
     fn release_idle_buffer(&mut self) {
         if self.buf.is_empty()
@@ -548,20 +679,7 @@ impl Task<'_> {
             self.conn
                 .bytes_written
                 .fetch_add(written as u64, Ordering::Relaxed);
-            st.out_bytes -= written;
-            let mut left = written;
-            while left > 0 {
-                let Some(front) = st.out.front_mut() else {
-                    break;
-                };
-                if front.len() <= left {
-                    left -= front.len();
-                    st.out.pop_front();
-                } else {
-                    front.advance(left);
-                    left = 0;
-                }
-            }
+            st.consume_out(written);
             drop(st);
             self.touch();
         }
@@ -657,5 +775,28 @@ fn min_opt(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
 async fn sleep_until_opt(deadline: Option<Instant>) {
     if let Some(d) = deadline {
         tokio::time::sleep_until(d).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consume_out_advances_across_and_inside_chunks() {
+        let mut st = Shared::default();
+        for part in [&b"abc"[..], b"defg", b"hi"] {
+            st.out.push_back(Bytes::copy_from_slice(part));
+            st.out_bytes += part.len();
+        }
+        st.consume_out(5);
+        assert_eq!(st.out_bytes, 4);
+        assert_eq!(
+            st.out.iter().map(|b| &b[..]).collect::<Vec<_>>(),
+            [&b"fg"[..], b"hi"]
+        );
+        st.consume_out(4);
+        assert!(st.out.is_empty());
+        assert_eq!(st.out_bytes, 0);
     }
 }

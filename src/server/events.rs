@@ -21,6 +21,10 @@ pub const REQ_KEEP_ALIVE: u32 = 1 << 8;
 pub const REQ_UPGRADE: u32 = 1 << 9;
 /// Body events follow; without it the request is complete at its head.
 pub const REQ_HAS_BODY: u32 = 1 << 10;
+/// (1 << 11 is the record's length-prefixed flag, `bridge::record`.)
+/// More bytes came behind this bodiless request in the same read: a
+/// pipelining client, whose responses JS corks into one write.
+pub const REQ_PIPELINED: u32 = 1 << 12;
 
 /// In-flight cost of one request beyond its head bytes (see `inflight_cost`).
 pub const REQUEST_OVERHEAD: usize = 2048;

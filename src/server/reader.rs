@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use std::sync::atomic::Ordering;
 
-use super::conn::{Task, INFLIGHT_LIMIT, READ_CHUNK};
+use super::conn::{Task, READ_CHUNK};
 use super::events::*;
 use crate::bridge::lock;
 use crate::bridge::record::{join_fields, join_trailers};
@@ -60,7 +60,7 @@ impl Task<'_> {
     /// Parse and report as much of the buffer as the state allows.
     pub(super) fn process(&mut self) {
         loop {
-            if self.conn.inflight.load(Ordering::Acquire) >= INFLIGHT_LIMIT {
+            if self.conn.inflight.load(Ordering::Acquire) >= self.inflight_limit() {
                 return;
             }
             let progressed = match std::mem::replace(&mut self.reading, Reading::Failed) {
@@ -138,8 +138,11 @@ impl Task<'_> {
                 &self.parse,
             )))),
         };
-        let (text, flags) = self.request_record(&head, decoder.is_some());
+        let (text, mut flags) = self.request_record(&head, decoder.is_some());
         self.buf.advance(head.head_len);
+        if decoder.is_none() && !self.buf.is_empty() {
+            flags |= REQ_PIPELINED;
+        }
         self.emit(ServerEvent::Request {
             conn: self.conn.id,
             head: text,
@@ -283,6 +286,7 @@ impl Task<'_> {
             return;
         };
         if raw {
+            self.conn.raw.store(true, Ordering::Relaxed);
             self.reading = Reading::Raw;
             return;
         }
