@@ -227,8 +227,20 @@ impl Conn {
     /// One `writev` of the queue on the calling thread. False (and the
     /// error kept for the task) when the connection failed.
     fn write_out(&self, st: &mut Shared) -> bool {
+        match self.writev_out(st) {
+            Ok(_) => true,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => true,
+            Err(e) => {
+                st.write_error = Some(e.raw_os_error().unwrap_or(0));
+                false
+            }
+        }
+    }
+
+    /// One `writev` of the front of `out`; what was written leaves it.
+    fn writev_out(&self, st: &mut Shared) -> io::Result<usize> {
         if st.out.is_empty() {
-            return true;
+            return Ok(0);
         }
         let slices: Vec<IoSlice<'_>> = st
             .out
@@ -236,19 +248,11 @@ impl Conn {
             .take(MAX_IOVECS)
             .map(|b| IoSlice::new(b))
             .collect();
-        match self.stream.try_write_vectored(&slices) {
-            Ok(n) => {
-                drop(slices);
-                self.bytes_written.fetch_add(n as u64, Ordering::Relaxed);
-                st.consume_out(n);
-                true
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => true,
-            Err(e) => {
-                st.write_error = Some(e.raw_os_error().unwrap_or(0));
-                false
-            }
-        }
+        let n = self.stream.try_write_vectored(&slices)?;
+        drop(slices);
+        self.bytes_written.fetch_add(n as u64, Ordering::Relaxed);
+        st.consume_out(n);
+        Ok(n)
     }
 
     /// Half-close after everything queued is written (`socket.end()`).
@@ -664,22 +668,11 @@ impl Task<'_> {
                 }
                 return Ok(());
             }
-            let slices: Vec<IoSlice<'_>> = st
-                .out
-                .iter()
-                .take(MAX_IOVECS)
-                .map(|b| IoSlice::new(b))
-                .collect();
-            let written = match self.conn.stream.try_write_vectored(&slices) {
-                Ok(n) => n,
+            match self.conn.writev_out(&mut st) {
+                Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) => return Err(e),
-            };
-            drop(slices);
-            self.conn
-                .bytes_written
-                .fetch_add(written as u64, Ordering::Relaxed);
-            st.consume_out(written);
+            }
             drop(st);
             self.touch();
         }
