@@ -604,10 +604,20 @@ function dispatchEvents(server) {
 
 function runEvents(server, events, i) {
   const n = events.length;
+  const start = i;
   try {
     while (i < n) {
       const kind = events[i];
       const at = i;
+      if (kind === EV_END && at !== start) {
+        // Core reads the FIN in its own callback, after the ticks the
+        // events before it queued (a request's 'end', and a handler that
+        // answers from it) have run: the response goes out before
+        // socketOnEnd ends the socket. Continue the batch after them.
+        process.nextTick(runEvents, server, events, at);
+        i = n;
+        break;
+      }
       i += EVENT_WIDTH[kind];
       handleEvent(server, kind, events, at);
       if (kind === EV_REQUEST && i < n && (events[at + 3] & REQ_HAS_BODY) !== 0) {
