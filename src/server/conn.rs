@@ -271,7 +271,9 @@ impl Conn {
             // would send its own buffer on close.
             st.corked = false;
             if !st.drain_wanted {
-                self.write_out(st);
+                // Every buffer a cork held (one per write), as far as the
+                // kernel takes them now.
+                while matches!(self.writev_out(st), Ok(n) if n > 0) {}
             }
             st.destroy_requested = true;
         });
