@@ -609,11 +609,12 @@ function runEvents(server, events, i) {
     while (i < n) {
       const kind = events[i];
       const at = i;
-      if (kind === EV_END && at !== start) {
-        // Core reads the FIN in its own callback, after the ticks the
-        // events before it queued (a request's 'end', and a handler that
-        // answers from it) have run: the response goes out before
-        // socketOnEnd ends the socket. Continue the batch after them.
+      if ((kind === EV_END || kind === EV_CLOSE) && at !== start) {
+        // Core reads the FIN (or the reset) in its own callback, after the
+        // ticks the events before it queued (a request's 'end', a handler
+        // answering from it, a finished response's 'close') have run: the
+        // response goes out before socketOnEnd ends the socket. Continue
+        // the batch after them.
         process.nextTick(runEvents, server, events, at);
         i = n;
         break;

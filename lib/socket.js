@@ -233,12 +233,15 @@ class Socket extends net.Socket {
   }
 
   _afterWrite(status, cb) {
-    if (status === 0) {
-      cb();
-    } else if (status === 1) {
+    if (status === 1) {
+      // Queued in Rust: a drain event settles it.
       this[kPendingWriteCb] = cb;
     } else {
-      cb(errnoError(-32, 'write')); // EPIPE: the connection is gone
+      // 0: written. -1: the connection is already gone (the peer reset it
+      // while this write was on its way); as a write core makes before it
+      // reads the reset, it succeeds, and the close event on its way
+      // reports the error (ECONNRESET) after the ticks this one queues.
+      cb();
     }
   }
 
