@@ -250,6 +250,24 @@ function windowStats(w0, w1, clientCpuMs) {
   }
 }
 
+// Runs the scenario's client process against `server`; its start and result lines bracket
+// the measured window. Throws (as the run's failure) when the server died or the client
+// reported a wrong answer; returns the client's result and the two window snapshots.
+async function clientWindow(scn, server, label, opts, args, timeoutMs, failure) {
+  let w0 = null
+  let w1 = null
+  const c = await runClientChild(scn.client, [String(server.port), ...args], {
+    cpu: opts.pinned ? CLIENT_CPU : null, // no --env: the client is not the implementation under test
+    timeoutMs,
+    onStart: () => { w0 = windowSnapshot(server.pid) },
+    onResult: () => { w1 = windowSnapshot(server.pid) },
+  })
+  if (!server.alive()) throw new CheckError(`${label} server died during scenario ${scn.name}: ${server.stderr.text.trim().slice(-3000)}`)
+  if (!c.result || !c.result.ok || c.code !== 0) throw new CheckError(failure(label, scn, c))
+  if (!w0 || !w1) throw new Error(`${label} server for scenario ${scn.name}: /proc could not be read during the window`)
+  return { res: c.result, w0, w1 }
+}
+
 // ws-echo: the ws client process (clients/ws-echo.js, core http) against the server of the
 // implementation under test; its result line is the failure when an echo was wrong.
 function wsFailure(label, scn, c) {
@@ -272,23 +290,12 @@ async function runWsOne(scn, impl, label, round, opts) {
   const server = await startImplServer(scn, impl, opts)
   try {
     const first = await gateServer(scn, server, impl, label)
-    const snap = () => windowSnapshot(server.pid)
-    let w0 = null
-    let w1 = null
     const durationMs = opts.duration * 1000
     const warmupMs = opts.warmup * 1000
-    const c = await runClientChild(scn.client, [String(server.port), '--connections', String(opts.connections),
-      '--size', String(scn.messageBytes), '--duration-ms', String(durationMs), '--warmup-ms', String(warmupMs)], {
-      cpu: opts.pinned ? CLIENT_CPU : null, // no --env: the client is not the implementation under test
-      timeoutMs: durationMs + warmupMs + 25000, // + process start, connect (10 s), drain (5 s) and close (1 s) limits
-      onStart: () => { w0 = snap() },
-      onResult: () => { w1 = snap() },
-    })
-    if (!server.alive()) throw new CheckError(`${label} server died during scenario ${scn.name}: ${server.stderr.text.trim().slice(-3000)}`)
-    if (!c.result || !c.result.ok || c.code !== 0) throw new CheckError(wsFailure(label, scn, c))
-    if (!w0 || !w1) throw new Error(`${label} server for scenario ${scn.name}: /proc could not be read during the window`)
-
-    const res = c.result
+    const { res, w0, w1 } = await clientWindow(scn, server, label, opts, ['--connections', String(opts.connections),
+      '--size', String(scn.messageBytes), '--duration-ms', String(durationMs), '--warmup-ms', String(warmupMs)],
+    durationMs + warmupMs + 25000, // + process start, connect (10 s), drain (5 s) and close (1 s) limits
+    wsFailure)
     const clientCpuMs = (res.cpuUserUs + res.cpuSystemUs) / 1000
     const { windowMs, serverCpuMs, serverCpuPct, otherPct, softirqPct, stealPct } = windowStats(w0, w1, clientCpuMs)
     return {
@@ -384,20 +391,9 @@ async function runStreamOne(scn, impl, label, round, opts) {
   const server = await startImplServer(scn, impl, opts)
   try {
     const first = await gateServer(scn, server, impl, label)
-    const snap = () => windowSnapshot(server.pid)
-    let w0 = null
-    let w1 = null
-    const c = await runClientChild(scn.client, [String(server.port), '--direction', scn.direction, '--bytes', String(scn.count)], {
-      cpu: opts.pinned ? CLIENT_CPU : null,
-      timeoutMs: 150000,
-      onStart: () => { w0 = snap() },
-      onResult: () => { w1 = snap() },
-    })
-    if (!server.alive()) throw new CheckError(`${label} server died during scenario ${scn.name}: ${server.stderr.text.trim().slice(-3000)}`)
-    if (!c.result || !c.result.ok || c.code !== 0) throw new CheckError(memoryFailure(label, scn, c))
-    if (!w0 || !w1) throw new Error(`${label} server for scenario ${scn.name}: /proc could not be read during the transfer`)
+    const { res, w0, w1 } = await clientWindow(scn, server, label, opts,
+      ['--direction', scn.direction, '--bytes', String(scn.count)], 150000, memoryFailure)
     const mem = proc.processMemory(server.pid)
-    const res = c.result
     const clientCpuMs = res.clientCpuUs / 1000
     const { serverCpuMs, serverCpuPct, otherPct, stealPct } = windowStats(w0, w1, clientCpuMs)
     return {
@@ -467,7 +463,7 @@ async function runClientOne(scn, impl, label, round, opts, gate = false) {
     const args = [impl, scn.name, String(server.port), '--concurrency', String(opts.connections),
       '--duration-ms', String(durationMs), '--warmup-ms', String(warmupMs),
       ...(gate ? ['--max-requests', String(GATE_MAX_REQUESTS)] : [])]
-    const snap = () => ({ t: process.hrtime.bigint(), srv: proc.processCpuTicks(server.pid), sys: proc.systemCpu() })
+    const snap = () => windowSnapshot(server.pid)
     let w0 = null
     let w1 = null
     const c = await runClientChild(script, args, {
@@ -484,12 +480,9 @@ async function runClientOne(scn, impl, label, round, opts, gate = false) {
     if (gate) return null
 
     const res = c.result
-    const tickMs = 1000 / proc.clockTicks()
-    const windowMs = Number(w1.t - w0.t) / 1e6 // run.js's view of the client's window, for the /proc figures
-    const serverCpuMs = (w1.srv - w0.srv) * tickMs
-    const sys = proc.systemDelta(w0.sys, w1.sys)
     const clientCpuMs = (res.cpuUserUs + res.cpuSystemUs) / 1000
-    const pctOfCore = (ms) => (ms / windowMs) * 100
+    // run.js's view of the client's window, for the /proc figures
+    const { windowMs, serverCpuMs, serverCpuPct, otherPct, softirqPct, stealPct } = windowStats(w0, w1, clientCpuMs)
     return {
       scenario: scn.name,
       impl,
@@ -512,11 +505,11 @@ async function runClientOne(scn, impl, label, round, opts, gate = false) {
       hwmMB: res.maxRssKB / 1024,
       windowMs,
       serverCpuMs,
-      serverCpuPct: pctOfCore(serverCpuMs),
+      serverCpuPct,
       serverCpuUsPerReq: res.requests > 0 ? (serverCpuMs * 1000) / res.requests : null,
-      otherPct: Math.max(0, pctOfCore(sys.busy * tickMs - serverCpuMs - clientCpuMs)), // can dip below 0 by tick rounding
-      softirqPct: pctOfCore(sys.softirq * tickMs),
-      stealPct: pctOfCore(sys.steal * tickMs),
+      otherPct,
+      softirqPct,
+      stealPct,
       server: {
         connections: stats.connections,
         requests: stats.requests,
