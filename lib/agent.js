@@ -454,16 +454,16 @@ function installListeners(agent, s, options) {
 Agent.prototype.removeSocket = function removeSocket(s, options) {
   const name = this.getName(options);
   debug('removeSocket', name, 'writable:', s.writable);
+  const pool = poolOf(this);
   removeFromView(this.sockets, name, s);
   // If the socket was destroyed, remove it from the free buffers too.
   if (!s.writable) {
     removeFromView(this.freeSockets, name, s);
     const slot = ownSlot(this, s);
-    if (slot !== undefined) binding.poolDropSlot(poolOf(this), slot);
+    if (slot !== undefined) binding.poolDropSlot(pool, slot);
   }
 
   // If we have pending requests and a socket gets closed make a new one
-  const pool = poolOf(this);
   for (;;) {
     const c = binding.poolCandidate(pool, name);
     if (!c) return;

@@ -18,16 +18,23 @@ const CHECKOUT_WAIT_BASE: f64 = -2.0;
 const RELEASE_MAY_PARK: f64 = -1.0;
 const RELEASE_CLOSE: f64 = -2.0;
 
+/// The pools of the agents made on one JS thread, and the free entries.
+#[derive(Default)]
+struct Pools {
+    table: Vec<Option<Pool>>,
+    free: Vec<u32>,
+}
+
 thread_local! {
     /// Pools of the agents made on this JS thread (main or a worker): an
     /// agent's pool is only ever used from the thread that made it. Freed
-    /// entries are reused, so the table is as large as the most agents
-    /// alive at once.
-    static POOLS: RefCell<Vec<Option<Pool>>> = const { RefCell::new(Vec::new()) };
+    /// entries are reused (`agent: false` makes an agent per request), so
+    /// the table is as large as the most agents alive at once.
+    static POOLS: RefCell<Pools> = RefCell::new(Pools::default());
 }
 
 fn with_pool<R>(id: u32, f: impl FnOnce(&mut Pool) -> R) -> Option<R> {
-    POOLS.with_borrow_mut(|pools| pools.get_mut(id as usize)?.as_mut().map(f))
+    POOLS.with_borrow_mut(|pools| pools.table.get_mut(id as usize)?.as_mut().map(f))
 }
 
 fn counts(busy: f64, free: f64, total: f64) -> Counts {
@@ -55,15 +62,15 @@ impl From<Candidate> for PoolCandidate {
 #[napi(catch_unwind)]
 pub fn pool_new() -> u32 {
     POOLS.with_borrow_mut(|pools| {
-        let id = match pools.iter().position(Option::is_none) {
-            Some(free) => free,
+        let id = match pools.free.pop() {
+            Some(id) => id,
             None => {
-                pools.push(None);
-                pools.len() - 1
+                pools.table.push(None);
+                (pools.table.len() - 1) as u32
             }
         };
-        pools[id] = Some(Pool::new());
-        id as u32
+        pools.table[id as usize] = Some(Pool::new());
+        id
     })
 }
 
@@ -71,8 +78,10 @@ pub fn pool_new() -> u32 {
 #[napi(catch_unwind)]
 pub fn pool_free(id: u32) {
     POOLS.with_borrow_mut(|pools| {
-        if let Some(p) = pools.get_mut(id as usize) {
-            *p = None;
+        if let Some(entry) = pools.table.get_mut(id as usize) {
+            if entry.take().is_some() {
+                pools.free.push(id);
+            }
         }
     });
 }

@@ -575,7 +575,7 @@ impl Task<'_> {
     }
 
     fn read(&mut self) -> TaskResult {
-        let read = if self.buf.capacity() == 0 && !matches!(self.reading, Reading::Raw) {
+        let read = if self.buf.capacity() == 0 && !self.is_raw() {
             self.read_idle()
         } else {
             let chunk = self.read_chunk();
@@ -628,8 +628,14 @@ impl Task<'_> {
         })
     }
 
+    /// A raw byte stream (client connection, upgraded socket): smaller
+    /// reads and in-flight limit (see `RAW_READ_CHUNK`).
+    fn is_raw(&self) -> bool {
+        self.conn.raw.load(Ordering::Relaxed)
+    }
+
     fn read_chunk(&self) -> usize {
-        if matches!(self.reading, Reading::Raw) {
+        if self.is_raw() {
             RAW_READ_CHUNK
         } else {
             READ_CHUNK
@@ -637,7 +643,7 @@ impl Task<'_> {
     }
 
     pub(super) fn inflight_limit(&self) -> usize {
-        if self.conn.raw.load(Ordering::Relaxed) {
+        if self.is_raw() {
             RAW_INFLIGHT_LIMIT
         } else {
             INFLIGHT_LIMIT
