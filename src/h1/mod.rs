@@ -77,6 +77,7 @@ pub mod limits;
 mod method;
 pub mod request;
 pub mod response;
+mod version;
 
 #[cfg(test)]
 mod checklist;

@@ -23,6 +23,7 @@ use super::limits::{
     head_buffer_limit, Lenient, DEFAULT_MAX_HEADER_SIZE, INITIAL_HEADERS_CAPACITY,
 };
 use super::method::{match_method, Method, MethodMatch};
+use super::version::{version_byte, Version, VersionStep};
 
 /// How to parse: the server's (or `http.request`'s) options that reach the
 /// parser.
@@ -107,10 +108,7 @@ enum Line {
     ToHttp09,
     HttpStart,
     Protocol { start: usize },
-    AfterProtocol,
-    Major,
-    Dot,
-    Minor,
+    Version(VersionStep),
     HttpComplete,
     HttpCompleteCrlf,
     PriUpgrade { matched: u8 },
@@ -372,39 +370,21 @@ impl HeadParser {
                 }
             },
             Line::Protocol { start } => self.protocol(buf, start)?,
-            Line::AfterProtocol => match b {
-                b'/' => self.go(p + 1, Line::Major),
-                _ => return fail(ErrorKind::InvalidConstant, p),
-            },
-            Line::Major => match b {
-                b'0'..=b'9' => {
-                    self.major = b - b'0';
-                    self.go(p + 1, Line::Dot);
-                }
-                _ => return fail(ErrorKind::InvalidMajorVersion, p),
-            },
-            Line::Dot => match b {
-                b'.' => self.go(p + 1, Line::Minor),
-                _ => return fail(ErrorKind::ExpectedDot, p),
-            },
-            Line::Minor => match b {
-                b'0'..=b'9' => {
-                    self.minor = b - b'0';
-                    let known =
-                        matches!((self.major, self.minor), (0, 9) | (1, 0) | (1, 1) | (2, 0));
-                    if !known && !self.lenient.version {
-                        return fail(ErrorKind::InvalidVersion, p + 1);
+            Line::Version(step) => {
+                let lenient = self.lenient.version;
+                match version_byte(step, b, p, &mut self.major, &mut self.minor, lenient)? {
+                    Version::Next(next) => self.go(p + 1, Line::Version(next)),
+                    Version::Done => {
+                        let pri = self.method.is_some_and(Method::is_pri);
+                        let next = if pri {
+                            Line::PriUpgrade { matched: 0 }
+                        } else {
+                            Line::HttpComplete
+                        };
+                        self.go(p + 1, next);
                     }
-                    let pri = self.method.is_some_and(Method::is_pri);
-                    let next = if pri {
-                        Line::PriUpgrade { matched: 0 }
-                    } else {
-                        Line::HttpComplete
-                    };
-                    self.go(p + 1, next);
                 }
-                _ => return fail(ErrorKind::InvalidMinorVersion, p),
-            },
+            }
             Line::HttpComplete => match b {
                 b'\r' => self.go(p + 1, Line::HttpCompleteCrlf),
                 b'\n' if self.lenient.optional_cr_before_lf => {
@@ -512,7 +492,7 @@ impl HeadParser {
         if !self.method.is_some_and(allowed) {
             return fail(err, end);
         }
-        self.go(end, Line::AfterProtocol);
+        self.go(end, Line::Version(VersionStep::Slash));
         Ok(())
     }
 

@@ -25,6 +25,7 @@ use super::error::{ErrorKind, ParseError};
 use super::headers::{flags, trim_trailing_ows, HeaderRange, HeaderSection, Progress};
 use super::limits::{head_buffer_limit, Lenient, INITIAL_HEADERS_CAPACITY};
 use super::request::ParseOptions;
+use super::version::{version_byte, Version, VersionStep};
 
 /// What the request was, because it decides the response framing
 /// (RFC 9112 §6.3 items 1 and 2).
@@ -135,10 +136,7 @@ const PROTOCOLS: [&[u8]; 3] = [b"HTTP", b"RTSP", b"ICE"];
 enum Line {
     Start,
     Protocol { start: usize },
-    AfterProtocol,
-    Major,
-    Dot,
-    Minor,
+    Version(VersionStep),
     AfterVersion,
     StatusDigit { seen: u8 },
     StatusOtherwise,
@@ -287,33 +285,12 @@ impl ResponseParser {
                 }
             },
             Line::Protocol { start } => self.protocol(buf, start)?,
-            Line::AfterProtocol => match b {
-                b'/' => self.go(p + 1, Line::Major),
-                _ => return fail(ErrorKind::InvalidConstant, p),
-            },
-            Line::Major => match b {
-                b'0'..=b'9' => {
-                    self.major = b - b'0';
-                    self.go(p + 1, Line::Dot);
+            Line::Version(step) => {
+                match version_byte(step, b, p, &mut self.major, &mut self.minor, l.version)? {
+                    Version::Next(next) => self.go(p + 1, Line::Version(next)),
+                    Version::Done => self.go(p + 1, Line::AfterVersion),
                 }
-                _ => return fail(ErrorKind::InvalidMajorVersion, p),
-            },
-            Line::Dot => match b {
-                b'.' => self.go(p + 1, Line::Minor),
-                _ => return fail(ErrorKind::ExpectedDot, p),
-            },
-            Line::Minor => match b {
-                b'0'..=b'9' => {
-                    self.minor = b - b'0';
-                    let known =
-                        matches!((self.major, self.minor), (0, 9) | (1, 0) | (1, 1) | (2, 0));
-                    if !known && !l.version {
-                        return fail(ErrorKind::InvalidVersion, p + 1);
-                    }
-                    self.go(p + 1, Line::AfterVersion);
-                }
-                _ => return fail(ErrorKind::InvalidMinorVersion, p),
-            },
+            }
             Line::AfterVersion => match b {
                 b' ' => self.go(p + 1, Line::StatusDigit { seen: 0 }),
                 _ => return fail(ErrorKind::ExpectedSpaceAfterVersion, p),
@@ -400,7 +377,7 @@ impl ResponseParser {
                 Some(_) => return fail(ErrorKind::InvalidConstant, start + i),
             }
         }
-        self.go(start + lit.len(), Line::AfterProtocol);
+        self.go(start + lit.len(), Line::Version(VersionStep::Slash));
         Ok(())
     }
 
