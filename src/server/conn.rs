@@ -527,6 +527,9 @@ impl Task<'_> {
                 )
             };
             if destroy {
+                if pause == 0 {
+                    self.discard_unread();
+                }
                 return Ok(());
             }
             if generation != self.idle_generation {
@@ -648,6 +651,25 @@ impl Task<'_> {
         } else {
             INFLIGHT_LIMIT
         }
+    }
+
+    /// Read and drop what already arrived (at most `READ_CHUNK`) before
+    /// closing. Core keeps reading a socket that is not paused until it is
+    /// destroyed, so bytes that came meanwhile (the rest of a malformed
+    /// request, say) do not turn its close into a reset; this task stopped
+    /// reading earlier (at the parse error, at the JS thread's hop).
+    fn discard_unread(&mut self) {
+        let mut left = READ_CHUNK;
+        IDLE_READ.with_borrow_mut(|scratch| {
+            while left > 0 {
+                scratch.clear();
+                scratch.reserve(READ_CHUNK);
+                match self.conn.stream.try_read_buf(scratch) {
+                    Ok(n) if n > 0 => left = left.saturating_sub(n),
+                    _ => break,
+                }
+            }
+        });
     }
 
     /// Between requests with nothing buffered, give the read buffer back.
