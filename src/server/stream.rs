@@ -5,6 +5,7 @@ use std::io::{self, IoSlice};
 use std::net::{Shutdown, SocketAddr};
 
 use bytes::BytesMut;
+use tokio::io::Interest;
 use tokio::net::{TcpStream, UnixStream};
 
 use super::fed::FedInput;
@@ -54,10 +55,14 @@ impl Stream {
         }
     }
 
+    /// Read into `buf`'s spare capacity. A read that leaves room drained the
+    /// socket, and epoll is edge-triggered: the readiness is cleared then, as
+    /// tokio's own `poll_read` does, instead of finding out with one more
+    /// `recv` that returns EAGAIN (one syscall per request saved).
     pub fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
         match self {
-            Stream::Tcp(s) => s.try_read_buf(buf),
-            Stream::Unix(s) => s.try_read_buf(buf),
+            Stream::Tcp(s) => read_draining(buf, |f| s.try_io(Interest::READABLE, f), s),
+            Stream::Unix(s) => read_draining(buf, |f| s.try_io(Interest::READABLE, f), s),
             Stream::Fed(f) => f.try_read_buf(buf),
         }
     }
@@ -128,5 +133,36 @@ impl Stream {
                 .unwrap_or_default(),
             Stream::Unix(_) | Stream::Fed(_) => Endpoint::default(),
         }
+    }
+}
+
+/// `try_io` around one `recv`: a short read reports WouldBlock to `try_io`
+/// (which clears the readiness it saw, not a newer one) and its bytes to the
+/// caller.
+fn read_draining<'s, S>(
+    buf: &mut BytesMut,
+    try_io: impl FnOnce(&mut dyn FnMut() -> io::Result<usize>) -> io::Result<usize>,
+    sock: &'s S,
+) -> io::Result<usize>
+where
+    socket2::SockRef<'s>: From<&'s S>,
+{
+    let mut got = 0;
+    let result = try_io(&mut || {
+        let spare = buf.spare_capacity_mut();
+        let room = spare.len();
+        let n = socket2::SockRef::from(sock).recv(spare)?;
+        // SAFETY: `recv` initialised the first `n` bytes of the spare capacity.
+        unsafe { buf.set_len(buf.len() + n) };
+        got = n;
+        if n > 0 && n < room {
+            Err(io::ErrorKind::WouldBlock.into())
+        } else {
+            Ok(n)
+        }
+    });
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => Ok(got),
+        other => other,
     }
 }
