@@ -184,52 +184,56 @@ class Socket extends net.Socket {
   }
 
   _write(chunk, encoding, cb) {
-    let status;
-    if (typeof chunk === 'string') {
-      if (encoding === 'latin1' || encoding === 'binary' || encoding === 'ascii') {
-        this[kDispatched] += chunk.length;
-        status = binding.connWriteLatin1(this[kId], chunk);
-      } else if (encoding === 'utf8' || encoding === 'utf-8') {
-        this[kDispatched] += Buffer.byteLength(chunk, 'utf8');
-        status = binding.connWriteUtf8(this[kId], chunk);
-      } else {
-        const buf = Buffer.from(chunk, encoding);
-        this[kDispatched] += buf.length;
-        status = binding.connWrite(this[kId], buf);
-      }
-    } else {
-      this[kDispatched] += chunk.length;
-      status = binding.connWrite(this[kId], chunk);
-    }
-    this._afterWrite(status, cb);
+    this._afterWrite(this._rhttpWriteChunk(chunk, encoding), cb);
   }
 
   _writev(chunks, cb) {
-    // One native call for the whole corked batch (head + body in the
-    // common case), so the kernel sees a single write.
-    let allLatin1 = true;
-    for (let i = 0; i < chunks.length; i++) {
-      const c = chunks[i];
-      if (typeof c.chunk !== 'string' || !(c.encoding === 'latin1' || c.encoding === 'binary' || c.encoding === 'ascii')) {
-        allLatin1 = false;
-        break;
-      }
-    }
-    if (allLatin1) {
-      let s = '';
-      for (let i = 0; i < chunks.length; i++) s += chunks[i].chunk;
-      this[kDispatched] += s.length;
-      this._afterWrite(binding.connWriteLatin1(this[kId], s), cb);
+    // One native call for the whole corked batch, so the kernel sees a
+    // single write. Core's response is usually [head + string body, ''] or
+    // [head, Buffer body, '']: those go without a JS Buffer.
+    let n = chunks.length;
+    if (n > 1 && chunks[n - 1].chunk.length === 0) n--;
+    if (n === 1) {
+      const c = chunks[0];
+      this._afterWrite(this._rhttpWriteChunk(c.chunk, c.encoding), cb);
       return;
     }
-    const bufs = new Array(chunks.length);
-    for (let i = 0; i < chunks.length; i++) {
+    if (n === 2) {
+      const head = chunks[0];
+      const body = chunks[1].chunk;
+      if (typeof head.chunk === 'string' && isLatin1(head.encoding) && typeof body !== 'string') {
+        this[kDispatched] += head.chunk.length + body.length;
+        this._afterWrite(binding.connWriteHeadBuffer(this[kId], head.chunk, head.chunk.length, body), cb);
+        return;
+      }
+    }
+    const bufs = new Array(n);
+    for (let i = 0; i < n; i++) {
       const c = chunks[i];
       bufs[i] = typeof c.chunk === 'string' ? Buffer.from(c.chunk, c.encoding) : c.chunk;
     }
-    const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs);
+    const data = Buffer.concat(bufs);
     this[kDispatched] += data.length;
     this._afterWrite(binding.connWrite(this[kId], data), cb);
+  }
+
+  /** Hand one chunk to Rust; returns its write status. */
+  _rhttpWriteChunk(chunk, encoding) {
+    if (typeof chunk !== 'string') {
+      this[kDispatched] += chunk.length;
+      return binding.connWrite(this[kId], chunk);
+    }
+    if (isLatin1(encoding)) {
+      this[kDispatched] += chunk.length;
+      return binding.connWriteStr(this[kId], chunk, chunk.length, true);
+    }
+    if (encoding === 'utf8' || encoding === 'utf-8') {
+      this[kDispatched] += Buffer.byteLength(chunk, 'utf8');
+      return binding.connWriteStr(this[kId], chunk, chunk.length, false);
+    }
+    const buf = Buffer.from(chunk, encoding);
+    this[kDispatched] += buf.length;
+    return binding.connWrite(this[kId], buf);
   }
 
   _afterWrite(status, cb) {
@@ -326,6 +330,10 @@ class Socket extends net.Socket {
       if (this._server._emitCloseIfDrained) this._server._emitCloseIfDrained();
     }
   }
+}
+
+function isLatin1(encoding) {
+  return encoding === 'latin1' || encoding === 'binary' || encoding === 'ascii';
 }
 
 function emitCloseNT(socket, hadError) {

@@ -6,3 +6,4 @@ pub mod js_callback;
 pub mod parser;
 pub mod pool;
 pub mod server;
+pub mod write;

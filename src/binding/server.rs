@@ -5,13 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use napi::bindgen_prelude::{BufferSlice, Function, Unknown};
-use napi::JsString;
 use napi::{Env, Result};
 use napi_derive::napi;
 
 use super::batch::{ArrayBuilder, RawValue};
 use super::js_callback::{doorbell_fn, set_ref, DoorbellFn, TsfnDoorbell};
-use crate::server::conn::{self, Conn, WriteStatus};
+use crate::server::conn::{self, Conn};
 use crate::server::fed::FedInput;
 use crate::server::listener::{self, Listener, ListenerHandle, TcpBind};
 use crate::server::options::DEFAULT_BACKLOG;
@@ -278,42 +277,6 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
 }
 
 // ---- per-connection commands: free functions keyed by id (no unwrap cost) ----
-
-fn status_code(s: WriteStatus) -> i32 {
-    match s {
-        WriteStatus::Flushed => 0,
-        WriteStatus::Queued => 1,
-        WriteStatus::Closed => -1,
-    }
-}
-
-/// Write bytes; 0 = all in the kernel, 1 = queued (a drain event follows),
-/// -1 = the connection is gone.
-#[napi(catch_unwind)]
-pub fn conn_write(conn: u32, data: BufferSlice<'_>) -> i32 {
-    match registry::get(conn) {
-        Some(c) => status_code(c.write(&data)),
-        None => -1,
-    }
-}
-
-/// Write a string's latin1 bytes (the encoding core writes heads in).
-#[napi(catch_unwind)]
-pub fn conn_write_latin1(conn: u32, data: JsString<'_>) -> Result<i32> {
-    let Some(c) = registry::get(conn) else {
-        return Ok(-1);
-    };
-    let latin1 = data.into_latin1()?;
-    Ok(status_code(c.write(latin1.as_slice())))
-}
-
-#[napi(catch_unwind)]
-pub fn conn_write_utf8(conn: u32, data: String) -> i32 {
-    match registry::get(conn) {
-        Some(c) => status_code(c.write(data.as_bytes())),
-        None => -1,
-    }
-}
 
 /// Bytes from a fed connection's JS socket; false: pause that socket until
 /// a drain event for this connection.

@@ -1,0 +1,105 @@
+//! Bytes JS hands to a connection. Strings are copied straight from V8 into
+//! one per-thread buffer (no JS Buffer per chunk, no allocation per write):
+//! a response is usually one string (core joins head and a string body) or
+//! a head string and a Buffer body.
+//!
+//! Every function returns 0 = all in the kernel, 1 = queued (a drain event
+//! follows), -1 = the connection is gone.
+
+use std::cell::RefCell;
+use std::ffi::c_char;
+
+use napi::bindgen_prelude::BufferSlice;
+use napi::{check_status, sys, Env, JsString, JsValue, Result};
+use napi_derive::napi;
+
+use crate::server::conn::WriteStatus;
+use crate::server::registry;
+
+/// The scratch buffer keeps at most this much capacity between writes.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+fn status_code(s: WriteStatus) -> i32 {
+    match s {
+        WriteStatus::Flushed => 0,
+        WriteStatus::Queued => 1,
+        WriteStatus::Closed => -1,
+    }
+}
+
+#[napi(catch_unwind)]
+pub fn conn_write(conn: u32, data: BufferSlice<'_>) -> i32 {
+    match registry::get(conn) {
+        Some(c) => status_code(c.write(&data)),
+        None => -1,
+    }
+}
+
+/// Write a string: `len` is its JS `length` (UTF-16 units), `latin1` the
+/// encoding (core writes heads in latin1), otherwise UTF-8.
+#[napi(catch_unwind)]
+pub fn conn_write_str(env: Env, conn: u32, data: JsString<'_>, len: u32, latin1: bool) -> Result<i32> {
+    let Some(c) = registry::get(conn) else {
+        return Ok(-1);
+    };
+    with_scratch(|buf| {
+        append_str(&env, buf, &data, len as usize, latin1)?;
+        Ok(status_code(c.write(buf)))
+    })
+}
+
+/// A latin1 head string followed by a Buffer body, in one write.
+#[napi(catch_unwind)]
+pub fn conn_write_head_buffer(
+    env: Env,
+    conn: u32,
+    head: JsString<'_>,
+    head_len: u32,
+    body: BufferSlice<'_>,
+) -> Result<i32> {
+    let Some(c) = registry::get(conn) else {
+        return Ok(-1);
+    };
+    with_scratch(|buf| {
+        append_str(&env, buf, &head, head_len as usize, true)?;
+        buf.extend_from_slice(&body);
+        Ok(status_code(c.write(buf)))
+    })
+}
+
+fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>) -> Result<T>) -> Result<T> {
+    SCRATCH.with_borrow_mut(|buf| {
+        buf.clear();
+        let result = f(buf);
+        if buf.capacity() > SCRATCH_KEEP {
+            *buf = Vec::new();
+        }
+        result
+    })
+}
+
+/// Append the string's bytes. `len` (UTF-16 units) bounds them: one byte
+/// each in latin1, at most three in UTF-8.
+fn append_str(env: &Env, buf: &mut Vec<u8>, s: &JsString<'_>, len: usize, latin1: bool) -> Result<()> {
+    let room = if latin1 { len } else { len * 3 } + 1;
+    buf.reserve(room);
+    let at = buf.len();
+    let mut written = 0usize;
+    // SAFETY: the pointer is `room` bytes of `buf`'s spare capacity, which
+    // napi fills (NUL included) and reports `written` bytes of, excluding the
+    // NUL; `written < room`, so `set_len` covers initialised bytes only.
+    unsafe {
+        let out = buf.as_mut_ptr().add(at).cast::<c_char>();
+        if latin1 {
+            check_status!(sys::napi_get_value_string_latin1(env.raw(), s.raw(), out, room, &mut written))?;
+        } else {
+            check_status!(sys::napi_get_value_string_utf8(env.raw(), s.raw(), out, room, &mut written))?;
+        }
+        buf.set_len(at + written);
+    }
+    Ok(())
+}
