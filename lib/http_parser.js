@@ -25,6 +25,9 @@ class HTTPParser {
   constructor() {
     this.native = null;
     this.current = null;
+    // Bumped each time the parser goes back to the free list: a dispatch
+    // loop stops when a callback freed (and maybe reused) its parser.
+    this.generation = 0;
     cleanParser(this);
   }
 
@@ -55,13 +58,14 @@ class HTTPParser {
 
   /** The peer closed: undefined, or an Error for a message cut short. */
   finish() {
-    if (this.native === null) return undefined;
+    if (this.native === null || this.socket === null) return undefined;
     const r = this.asyncResource.runInAsyncScope(this.dispatch, this, this.native.finish(), 0);
     return r instanceof Error ? r : undefined;
   }
 
   dispatch(out, length) {
     const status = out[0];
+    const generation = this.generation;
     let i = 2;
     while (i < out.length) {
       switch (out[i]) {
@@ -99,7 +103,7 @@ class HTTPParser {
         default:
           i = out.length;
       }
-      if (this.native === null) break; // freed by a callback
+      if (this.generation !== generation) break; // freed by a callback
     }
     if (status === STATUS_UPGRADE) return out[1];
     if (status === STATUS_ERROR) return new Error('Parse Error');
@@ -194,19 +198,40 @@ function parserOnMessageComplete() {
   readStart(parser.socket);
 }
 
-const parsers = {
+// Core's FreeList of parsers: a keep-alive client allocates one per
+// request, and a native parser costs a napi object each time.
+class FreeList {
+  constructor(name, max, ctor) {
+    this.name = name;
+    this.ctor = ctor;
+    this.max = max;
+    this.list = [];
+  }
+
   alloc() {
-    return new HTTPParser();
-  },
-  free() {
-    return true;
-  },
-};
+    return this.list.length > 0 ? this.list.pop() : Reflect.apply(this.ctor, this, arguments);
+  }
+
+  free(obj) {
+    if (this.list.length < this.max) {
+      this.list.push(obj);
+      return true;
+    }
+    return false;
+  }
+}
+
+const parsers = new FreeList('parsers', 1000, function parsersCb() {
+  return new HTTPParser();
+});
 
 function freeParser(parser, req, socket) {
   if (parser) {
     cleanParser(parser);
-    parser.native = null;
+    parser.generation++;
+    parser.current = null;
+    // A pooled parser keeps its native half: initialize() resets it.
+    if (parsers.free(parser) === false) parser.native = null;
   }
   if (req) req.parser = null;
   if (socket) socket.parser = null;
