@@ -185,6 +185,9 @@ pub fn drain_events(env: &Env, shared: &ServerShared) -> Result<RawValue> {
     Ok(out.finish())
 }
 
+/// The largest body Buffer handed to JS.
+const JS_BODY_CHUNK: usize = 64 * 1024;
+
 fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
     use crate::server::events::*;
     let conn = event.conn();
@@ -206,9 +209,14 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             out.push_u32(flags)?;
         }
         ServerEvent::Body { data, .. } => {
-            out.push_u32(EV_BODY)?;
-            out.push_u32(conn)?;
-            out.push_buffer(&data)?;
+            // One record per 64 KiB, core's largest 'data' chunk (one libuv
+            // read). A JS Buffer past glibc's mmap threshold (128 KiB) is
+            // mapped, faulted in and unmapped each time.
+            for piece in data.chunks(JS_BODY_CHUNK) {
+                out.push_u32(EV_BODY)?;
+                out.push_u32(conn)?;
+                out.push_buffer(piece)?;
+            }
         }
         ServerEvent::BodyEnd { trailers, .. } => {
             out.push_u32(EV_BODY_END)?;

@@ -42,7 +42,13 @@ pub fn conn_write(conn: u32, data: BufferSlice<'_>) -> i32 {
 /// Write a string: `len` is its JS `length` (UTF-16 units), `latin1` the
 /// encoding (core writes heads in latin1), otherwise UTF-8.
 #[napi(catch_unwind)]
-pub fn conn_write_str(env: Env, conn: u32, data: JsString<'_>, len: u32, latin1: bool) -> Result<i32> {
+pub fn conn_write_str(
+    env: Env,
+    conn: u32,
+    data: JsString<'_>,
+    len: u32,
+    latin1: bool,
+) -> Result<i32> {
     let Some(c) = registry::get(conn) else {
         return Ok(-1);
     };
@@ -84,7 +90,13 @@ fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>) -> Result<T>) -> Result<T> {
 
 /// Append the string's bytes. `len` (UTF-16 units) bounds them: one byte
 /// each in latin1, at most three in UTF-8.
-fn append_str(env: &Env, buf: &mut Vec<u8>, s: &JsString<'_>, len: usize, latin1: bool) -> Result<()> {
+fn append_str(
+    env: &Env,
+    buf: &mut Vec<u8>,
+    s: &JsString<'_>,
+    len: usize,
+    latin1: bool,
+) -> Result<()> {
     let room = if latin1 { len } else { len * 3 } + 1;
     buf.reserve(room);
     let at = buf.len();
@@ -95,9 +107,21 @@ fn append_str(env: &Env, buf: &mut Vec<u8>, s: &JsString<'_>, len: usize, latin1
     unsafe {
         let out = buf.as_mut_ptr().add(at).cast::<c_char>();
         if latin1 {
-            check_status!(sys::napi_get_value_string_latin1(env.raw(), s.raw(), out, room, &mut written))?;
+            check_status!(sys::napi_get_value_string_latin1(
+                env.raw(),
+                s.raw(),
+                out,
+                room,
+                &mut written
+            ))?;
         } else {
-            check_status!(sys::napi_get_value_string_utf8(env.raw(), s.raw(), out, room, &mut written))?;
+            check_status!(sys::napi_get_value_string_utf8(
+                env.raw(),
+                s.raw(),
+                out,
+                room,
+                &mut written
+            ))?;
         }
         buf.set_len(at + written);
     }
