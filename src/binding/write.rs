@@ -104,25 +104,14 @@ fn append_str(
     // SAFETY: the pointer is `room` bytes of `buf`'s spare capacity, which
     // napi fills (NUL included) and reports `written` bytes of, excluding the
     // NUL; `written < room`, so `set_len` covers initialised bytes only.
+    let get_value = if latin1 {
+        sys::napi_get_value_string_latin1
+    } else {
+        sys::napi_get_value_string_utf8
+    };
     unsafe {
         let out = buf.as_mut_ptr().add(at).cast::<c_char>();
-        if latin1 {
-            check_status!(sys::napi_get_value_string_latin1(
-                env.raw(),
-                s.raw(),
-                out,
-                room,
-                &mut written
-            ))?;
-        } else {
-            check_status!(sys::napi_get_value_string_utf8(
-                env.raw(),
-                s.raw(),
-                out,
-                room,
-                &mut written
-            ))?;
-        }
+        check_status!(get_value(env.raw(), s.raw(), out, room, &mut written))?;
         buf.set_len(at + written);
     }
     Ok(())
