@@ -318,6 +318,32 @@ test.serial('keepAliveTimeout closes an idle keep-alive connection', async (t) =
   t.true(node.result.closed);
 });
 
+test.serial('the keep-alive timer restarts at each response and fires on time', async (t) => {
+  // rhttp arms a timer of 1 s or more without waking the connection task
+  // (it looks again within 1 s): the close must still come on time.
+  const node = await same(t, async (http, ctx) => {
+    const { port } = await serve(ctx, { keepAliveTimeout: 300 }, (req, res) => {
+      if (req.url === '/slow') setTimeout(() => res.end('slow'), 700);
+      else res.end('k');
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(get('/slow'));
+    await c.waitResponses(1, 3000);
+    await delay(600);
+    const openAfterFirst = !c.closed;
+    c.write(get('/'));
+    await c.waitResponses(2);
+    const start = Date.now();
+    const closed = await c.waitClose(4000);
+    const elapsed = Date.now() - start;
+    // keepAliveTimeout plus core's 1 s buffer, from the second response.
+    return { openAfterFirst, closed, onTime: elapsed >= 1200 && elapsed < 2000, ...c.snapshot() };
+  });
+  t.true(node.result.openAfterFirst);
+  t.true(node.result.onTime);
+});
+
 test.serial('keepAliveTimeout = 0 keeps an idle connection open (socket timeout disabled)', async (t) => {
   await same(t, async (http, ctx) => {
     const { port } = await serve(ctx, { keepAliveTimeout: 0 }, (req, res) => res.end('k'));

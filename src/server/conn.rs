@@ -33,6 +33,11 @@ pub(super) const READ_CHUNK: usize = 256 * 1024;
 /// stops reading: a stalled JS thread cannot make a connection buffer more.
 /// Two reads' worth, so reading goes on while JS takes the previous one.
 pub(super) const INFLIGHT_LIMIT: usize = 512 * 1024;
+/// With its idle timer off, a task still wakes once this long after the
+/// timer last changed, so JS can switch it on (keep-alive, after every
+/// response) without waking the task; only timeouts shorter than this wake
+/// it at once.
+const IDLE_RECHECK: Duration = Duration::from_secs(1);
 /// A raw byte stream (a client connection, an upgraded socket) reads as
 /// core's sockets do, 64 KiB at a time, and stops sooner: its JS stream's
 /// pause is the backpressure, and it should take effect as early as core's:
@@ -311,7 +316,8 @@ impl Conn {
     /// (off while a request is handled, keepAliveTimeout + 1 s after the
     /// response), so this must not wake the task each time: the task is
     /// woken only when it sleeps past the new deadline. Otherwise it finds
-    /// the new value when its current deadline comes.
+    /// the new value when its current deadline comes; with the timer off it
+    /// still looks again within `IDLE_RECHECK` (see `Task::recheck_at`).
     pub fn set_idle_timeout(&self, ms: u32) {
         let timeout = (ms > 0).then(|| Duration::from_millis(ms as u64));
         let now = Instant::now();
@@ -461,6 +467,7 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
         last_activity: Instant::now(),
         timeout_fired: false,
         idle_generation: 0,
+        rechecked_generation: u64::MAX,
         shutdown_sent: false,
         drop_after_message: false,
     };
@@ -490,6 +497,8 @@ pub(super) struct Task<'a> {
     pub(super) timeout_fired: bool,
     /// The `idle_generation` the task has seen.
     pub(super) idle_generation: u64,
+    /// The `idle_generation` an `IDLE_RECHECK` wake-up already looked at.
+    rechecked_generation: u64,
     pub(super) shutdown_sent: bool,
     /// An upgrade request with a body was refused: drop what follows it in
     /// the read that ends it (see `finish_upgrade`).
@@ -574,7 +583,8 @@ impl Task<'_> {
                 && !self.read_eof
                 && self.reading_wants_bytes()
                 && self.conn.inflight.load(Ordering::Acquire) < self.inflight_limit();
-            let deadline = self.next_deadline(idle);
+            let recheck = self.recheck_at(&idle, generation);
+            let deadline = min_opt(self.next_deadline(idle), recheck);
             lock(&self.conn.shared).armed = deadline;
             self.send_events();
             self.release_idle_buffer();
@@ -591,6 +601,9 @@ impl Task<'_> {
                     self.read()?;
                 }
                 _ = sleep_until_opt(deadline), if deadline.is_some() => {
+                    if recheck.is_some() {
+                        self.rechecked_generation = generation;
+                    }
                     self.on_deadline();
                 }
             }
@@ -745,6 +758,16 @@ impl Task<'_> {
             _ => None,
         };
         min_opt(request, idle)
+    }
+
+    /// While the idle timer is off, one wake-up `IDLE_RECHECK` after it last
+    /// changed, to arm a timer JS switched on meanwhile (`set_idle_timeout`
+    /// does not wake the task for one that long).
+    fn recheck_at(&self, idle: &IdleTimer, generation: u64) -> Option<Instant> {
+        if idle.timeout.is_some() || self.rechecked_generation == generation {
+            return None;
+        }
+        Some(idle.set_at.unwrap_or(self.last_activity) + IDLE_RECHECK)
     }
 
     fn on_deadline(&mut self) {
