@@ -1399,3 +1399,23 @@ test('a request with a body to a server that answers before reading it', async (
     return { pool: poolView(a), wire: srv.received() };
   });
 });
+
+test('a socket paused before it connects reads nothing until resumed', async (t) => {
+  await same(t, async (http, ctx) => {
+    const srv = await scripted(ctx, respond([ok('paused-body')]));
+    const req = http.request({ host: HOST, port: srv.port, agent: false });
+    let sock;
+    req.on('socket', (s) => { sock = s; ctx.log.push(['connecting', s.connecting]); s.pause(); });
+    let res = null;
+    req.on('response', (r) => { res = r; });
+    req.end();
+    await delay(200);
+    ctx.log.push(['response while paused', res !== null]);
+    sock.resume();
+    await until(() => res, 2000);
+    const body = [];
+    res.on('data', (d) => body.push(d));
+    await onceOr(res, 'end', 2000);
+    return { body: Buffer.concat(body).toString() };
+  });
+});

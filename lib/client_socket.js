@@ -9,7 +9,7 @@ const dns = require('node:dns');
 const { AsyncResource } = require('node:async_hooks');
 const { isIP } = require('node:net');
 
-const { Socket, ConnHandle, errnoError, kId } = require('./socket');
+const { Socket, ConnHandle, errnoError, kId, applyPauseBits } = require('./socket');
 const {
   binding, EVENT_WIDTH,
   EV_CONNECT, EV_DATA, EV_END, EV_CLOSE, EV_DRAIN, EV_TIMEOUT,
@@ -152,6 +152,7 @@ class ClientSocket extends Socket {
       return;
     }
     this[kId] = id;
+    applyPauseBits(this);
     sockets.set(id, this);
     syncRef(this);
   }

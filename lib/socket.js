@@ -14,6 +14,7 @@ const { validateNumber } = require('./internal/validators');
 const kId = Symbol('rhttp.connId');
 const kPendingWriteCb = Symbol('rhttp.pendingWriteCb');
 const kRaw = Symbol('rhttp.raw');
+const kPauseBits = Symbol('rhttp.pauseBits');
 const kUnref = Symbol('rhttp.unref');
 // Bytes handed to the connection (core's _bytesDispatched), and the Rust
 // counters last seen, for after the connection is gone.
@@ -84,12 +85,12 @@ class ConnHandle {
   }
 
   readStart() {
-    binding.connResume(this.id, PAUSE_SOCKET);
+    setPaused(this.socket, PAUSE_SOCKET, false);
     return 0;
   }
 
   readStop() {
-    binding.connPause(this.id, PAUSE_SOCKET);
+    setPaused(this.socket, PAUSE_SOCKET, true);
     return 0;
   }
 
@@ -129,6 +130,7 @@ class Socket extends net.Socket {
     this[kId] = id;
     this[kPendingWriteCb] = null;
     this[kRaw] = false;
+    this[kPauseBits] = 0;
     this[kUnref] = false;
     this[kDispatched] = 0;
     this[kLastCounters] = null;
@@ -266,7 +268,7 @@ class Socket extends net.Socket {
   // ---- readable side: used only once the connection is raw (upgrade) ----
 
   _read() {
-    if (this[kRaw]) binding.connResume(this[kId], PAUSE_SOCKET);
+    if (this[kRaw]) setPaused(this, PAUSE_SOCKET, false);
   }
 
   _rhttpSetRaw() {
@@ -274,16 +276,16 @@ class Socket extends net.Socket {
   }
 
   _rhttpPushRaw(data) {
-    if (!this.push(data)) binding.connPause(this[kId], PAUSE_SOCKET);
+    if (!this.push(data)) setPaused(this, PAUSE_SOCKET, true);
   }
 
   /** IncomingMessage asks for more body: resume reading the connection. */
   _rhttpReadStart() {
-    binding.connResume(this[kId], PAUSE_BODY);
+    setPaused(this, PAUSE_BODY, false);
   }
 
   _rhttpReadStop() {
-    binding.connPause(this[kId], PAUSE_BODY);
+    setPaused(this, PAUSE_BODY, true);
   }
 
   // ---- lifetime ----
@@ -332,6 +334,24 @@ class Socket extends net.Socket {
   }
 }
 
+/** Set or clear one of the connection's pause bits. The bits are mirrored
+ * here (only this file's methods change them): a stream calls `_read` after
+ * nearly every chunk, and only a change needs the native call. */
+function setPaused(socket, bit, on) {
+  const bits = socket[kPauseBits];
+  const next = on ? bits | bit : bits & ~bit;
+  if (next === bits) return;
+  socket[kPauseBits] = next;
+  if (on) binding.connPause(socket[kId], bit);
+  else binding.connResume(socket[kId], bit);
+}
+
+/** A client socket got its connection id: apply pauses made before it. */
+function applyPauseBits(socket) {
+  const bits = socket[kPauseBits];
+  if (bits !== 0) binding.connPause(socket[kId], bits);
+}
+
 function isLatin1(encoding) {
   return encoding === 'latin1' || encoding === 'binary' || encoding === 'ascii';
 }
@@ -356,4 +376,4 @@ function errnoError(errno, syscall) {
   return err;
 }
 
-module.exports = { Socket, ConnHandle, errnoError, kId };
+module.exports = { Socket, ConnHandle, errnoError, kId, applyPauseBits };
