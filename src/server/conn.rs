@@ -88,6 +88,10 @@ impl Shared {
                 left = 0;
             }
         }
+        // An empty buffer left in front would make every writev return 0.
+        while self.out.front().is_some_and(|b| b.is_empty()) {
+            self.out.pop_front();
+        }
     }
 }
 
@@ -109,6 +113,9 @@ pub(super) struct Shared {
     /// Bumped by every `set_idle_timeout`, so a timeout that fired can fire
     /// again after the next `setTimeout` call.
     pub(super) idle_generation: u64,
+    /// The idle timeout fired and nothing happened since: the next write
+    /// from JS wakes the task, as a write restarts a net.Socket's timer.
+    pub(super) idle_fired: bool,
     /// The deadline the task sleeps until, if any (set before each sleep).
     pub(super) armed: Option<Instant>,
     /// After an upgrade head: the bytes read past it, until JS decides.
@@ -171,6 +178,18 @@ impl Conn {
         }
         self.last_write_ms
             .store(self.born.elapsed().as_millis() as u64, Ordering::Relaxed);
+        if std::mem::take(&mut st.idle_fired) {
+            self.wake.notify_one();
+        }
+        if data.is_empty() {
+            // Nothing to send: done now, or once what is queued has gone
+            // (an empty buffer in the queue would make writev return 0).
+            if st.corked || st.out.is_empty() {
+                return WriteStatus::Flushed;
+            }
+            st.drain_wanted = true;
+            return WriteStatus::Queued;
+        }
         if st.corked {
             if st.out_bytes + data.len() <= CORK_LIMIT {
                 // Accepted like bytes the kernel took: `uncork` sends them.
@@ -565,6 +584,9 @@ impl Task<'_> {
                 self.idle_generation = generation;
                 self.timeout_fired = false;
             }
+            if self.timeout_fired {
+                self.note_writes();
+            }
             if let Some(errno) = write_error {
                 return Err((errno, "write"));
             }
@@ -773,12 +795,11 @@ impl Task<'_> {
     fn on_deadline(&mut self) {
         let now = Instant::now();
         // Read afresh: JS may have changed the timeout without waking us.
-        let idle = IdleTimer::of(&lock(&self.conn.shared));
-        let wrote_at =
-            self.conn.born + Duration::from_millis(self.conn.last_write_ms.load(Ordering::Relaxed));
-        if wrote_at > self.last_activity {
-            self.last_activity = wrote_at;
-        }
+        let (idle, generation) = {
+            let st = lock(&self.conn.shared);
+            (IdleTimer::of(&st), st.idle_generation)
+        };
+        self.note_writes();
         let opts = &self.conn.server.options;
         let expired = match &self.reading {
             Reading::Head {
@@ -800,8 +821,23 @@ impl Task<'_> {
         if let Some(t) = idle.timeout {
             if !self.timeout_fired && now >= idle.since(self.last_activity) + t {
                 self.timeout_fired = true;
+                // This timer is the one read here: the loop must not take
+                // its generation for a new timer and fire it again.
+                self.idle_generation = generation;
+                lock(&self.conn.shared).idle_fired = true;
                 self.emit(ServerEvent::Timeout { conn: self.conn.id });
             }
+        }
+    }
+
+    /// Writes JS made count as activity (they restart a net.Socket's timer),
+    /// also after the timer fired.
+    fn note_writes(&mut self) {
+        let wrote_at =
+            self.conn.born + Duration::from_millis(self.conn.last_write_ms.load(Ordering::Relaxed));
+        if wrote_at > self.last_activity {
+            self.last_activity = wrote_at;
+            self.timeout_fired = false;
         }
     }
 }
