@@ -9,6 +9,7 @@ const { validateInteger } = require('./lib/internal/validators');
 const core = require('node:http');
 const httpAgent = require('./lib/agent');
 const { ClientRequest } = require('./lib/client');
+const { parsers } = require('./lib/http_parser');
 
 function createServer(opts, requestListener) {
   return new Server(opts, requestListener);
@@ -24,10 +25,10 @@ function get(url, options, cb) {
   return req;
 }
 
-/** The llhttp free-list knob: rhttp parsers live in Rust, so there is no
- * pool to size, but the argument is validated as in core. */
+/** Sizes the client's parser free list, as core's. */
 function setMaxIdleHTTPParsers(max) {
   validateInteger(max, 'max', 1);
+  parsers.max = max;
 }
 
 module.exports = {

@@ -11,10 +11,13 @@ const { AsyncResource } = require('node:async_hooks');
 const { binding } = require('./native');
 const { IncomingMessage, readStart, readStop } = require('./incoming');
 
+// Record kinds of the native parser's output (src/binding/parser.rs): a
+// head is [P_HEAD | status << 3 | flags << 13, text], a body chunk its
+// Buffer alone, an end [P_END] or [P_END_TRAILERS, trailers].
 const P_HEAD = 1;
-const P_BODY = 2;
 const P_END = 3;
 const P_ERROR = 4;
+const P_END_TRAILERS = 5;
 const STATUS_UPGRADE = 1;
 const STATUS_ERROR = -1;
 
@@ -68,40 +71,48 @@ class HTTPParser {
     const generation = this.generation;
     let i = 2;
     while (i < out.length) {
-      switch (out[i]) {
-        case P_HEAD: {
-          const statusCode = out[i + 1];
-          const flags = out[i + 3];
-          const parts = splitRecord(out[i + 2], flags);
-          i += 4;
-          const statusMessage = parts[0];
-          parts.shift();
-          parserOnHeadersComplete.call(this, flags & 0xf, (flags >> 4) & 0xf, parts,
-                                       undefined, undefined, statusCode, statusMessage,
-                                       (flags & (1 << 9)) !== 0, (flags & (1 << 8)) !== 0);
-          break;
+      const word = out[i];
+      // The array may be longer than its records (holes at the end).
+      if (word === undefined) break;
+      if (typeof word !== 'number') {
+        parserOnBody.call(this, word);
+        i += 1;
+      } else {
+        switch (word & 7) {
+          case P_HEAD: {
+            const statusCode = (word >>> 3) & 1023;
+            const flags = word >>> 13;
+            const parts = splitRecord(out[i + 1], flags);
+            i += 2;
+            const statusMessage = parts[0];
+            parts.shift();
+            parserOnHeadersComplete.call(this, flags & 0xf, (flags >> 4) & 0xf, parts,
+                                         undefined, undefined, statusCode, statusMessage,
+                                         (flags & (1 << 9)) !== 0, (flags & (1 << 8)) !== 0);
+            break;
+          }
+          case P_END:
+          case P_END_TRAILERS: {
+            if (word === P_END_TRAILERS) {
+              this._headers = splitTrailers(out[i + 1]);
+              i += 2;
+            } else {
+              i += 1;
+            }
+            parserOnMessageComplete.call(this);
+            break;
+          }
+          case P_ERROR: {
+            // llhttp's error: message set by prepareError once the caller has it.
+            const err = new Error('Parse Error');
+            err.bytesParsed = out[i + 3];
+            err.code = out[i + 1];
+            err.reason = out[i + 2];
+            return err;
+          }
+          default:
+            i = out.length;
         }
-        case P_BODY:
-          parserOnBody.call(this, out[i + 1]);
-          i += 2;
-          break;
-        case P_END: {
-          const trailers = out[i + 1];
-          i += 2;
-          if (trailers !== null) this._headers = splitTrailers(trailers);
-          parserOnMessageComplete.call(this);
-          break;
-        }
-        case P_ERROR: {
-          // llhttp's error: message set by prepareError once the caller has it.
-          const err = new Error('Parse Error');
-          err.bytesParsed = out[i + 3];
-          err.code = out[i + 1];
-          err.reason = out[i + 2];
-          return err;
-        }
-        default:
-          i = out.length;
       }
       if (this.generation !== generation) break; // freed by a callback
     }

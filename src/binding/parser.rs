@@ -16,10 +16,14 @@ use crate::h1::{
 };
 
 /// Record kinds in `execute`'s result (mirrored in `lib/http_parser.js`).
+/// Every value costs a napi call or two, so records are short: a head is
+/// `[P_HEAD | status << 3 | flags << 13, text]` (flags < 2^12, so the word
+/// fits JS's 32-bit operators), a body chunk is its Buffer alone (the only
+/// non-number in a record's first place), an end without trailers `[P_END]`.
 const P_HEAD: u32 = 1;
-const P_BODY: u32 = 2;
 const P_END: u32 = 3;
 const P_ERROR: u32 = 4;
+const P_END_TRAILERS: u32 = 5;
 
 /// `execute`'s first element.
 const STATUS_OK: i32 = 0;
@@ -210,7 +214,6 @@ impl NativeResponseParser {
                             return Ok(());
                         }
                         Some(BodyEvent::Data(data)) => {
-                            run.out.push_u32(P_BODY)?;
                             run.out.push_buffer(&data)?;
                             self.state = State::Body { decoder, head };
                         }
@@ -245,10 +248,10 @@ impl NativeResponseParser {
         if head.upgrade {
             flags |= 1 << 9;
         }
-        run.out.push_u32(P_HEAD)?;
-        run.out.push_u32(head.status as u32)?;
-        run.out.push_latin1(&text)?;
-        run.out.push_u32(flags)
+        debug_assert!(flags < 1 << 12 && head.status < 1 << 10);
+        run.out
+            .push_u32(P_HEAD | (head.status as u32) << 3 | flags << 13)?;
+        run.out.push_latin1(&text)
     }
 
     fn fail(&mut self, run: &mut Run<'_>, e: &ParseError, at: usize) -> Result<()> {
@@ -261,10 +264,10 @@ impl NativeResponseParser {
 }
 
 fn push_end(out: &mut ArrayBuilder, trailers: &[(bytes::Bytes, bytes::Bytes)]) -> Result<()> {
-    out.push_u32(P_END)?;
     if trailers.is_empty() {
-        return out.push_null();
+        return out.push_u32(P_END);
     }
+    out.push_u32(P_END_TRAILERS)?;
     out.push_latin1(&join_trailers(trailers))
 }
 
