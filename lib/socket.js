@@ -282,10 +282,14 @@ class Socket extends net.Socket {
   /** IncomingMessage asks for more body: resume reading the connection. */
   _rhttpReadStart() {
     setPaused(this, PAUSE_BODY, false);
+    // Core's readStart resumes the socket a readStop paused ('resume').
+    if (this.readableFlowing === false && !this._paused && this.readable) this.resume();
   }
 
   _rhttpReadStop() {
     setPaused(this, PAUSE_BODY, true);
+    // Core's readStop is socket.pause(): isPaused() and a 'pause' event.
+    if (this.readableFlowing !== false) this.pause();
   }
 
   // ---- lifetime ----
