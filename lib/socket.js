@@ -209,6 +209,12 @@ class Socket extends net.Socket {
         return;
       }
     }
+    const joined = joinLatin1(chunks, n);
+    if (joined !== null) {
+      this[kDispatched] += joined.length;
+      this._afterWrite(binding.connWriteStr(this[kId], joined, joined.length, true), cb);
+      return;
+    }
     const bufs = new Array(n);
     for (let i = 0; i < n; i++) {
       const c = chunks[i];
@@ -229,7 +235,7 @@ class Socket extends net.Socket {
       this[kDispatched] += chunk.length;
       return binding.connWriteStr(this[kId], chunk, chunk.length, true);
     }
-    if (encoding === 'utf8' || encoding === 'utf-8') {
+    if (isUtf8(encoding)) {
       this[kDispatched] += Buffer.byteLength(chunk, 'utf8');
       return binding.connWriteStr(this[kId], chunk, chunk.length, false);
     }
@@ -354,6 +360,23 @@ function setPaused(socket, bit, on) {
 function applyPauseBits(socket) {
   const bits = socket[kPauseBits];
   if (bits !== 0) binding.connPause(socket[kId], bits);
+}
+
+/** The first `n` chunks as one string when all are latin1 strings, else
+ * null. (Not utf8: each chunk is encoded on its own, so halves of a
+ * surrogate pair in two chunks must not be joined into one character.) */
+function joinLatin1(chunks, n) {
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const c = chunks[i];
+    if (typeof c.chunk !== 'string' || !isLatin1(c.encoding)) return null;
+    s += c.chunk;
+  }
+  return s;
+}
+
+function isUtf8(encoding) {
+  return encoding === 'utf8' || encoding === 'utf-8';
 }
 
 function isLatin1(encoding) {
