@@ -16,7 +16,7 @@ import {
   same, delay, HOST, scripted, ok, agent, poolView, onceOr, tryCall,
   nodeHttp, RHTTP_PATH,
 } from './helpers/client-diff.mjs';
-import { slow, fire, connView } from './helpers/pool-scenarios.mjs';
+import { slow, fire, connView, inTurn } from './helpers/pool-scenarios.mjs';
 
 const require = createRequire(import.meta.url);
 const net = require('node:net');
@@ -164,10 +164,7 @@ test('a createSocket override that connects by itself and calls back without sup
     const a = new OwnSocketAgent({ maxSockets: 1 });
     ctx.defer(() => a.destroy());
     const opts = { host: HOST, port: srv.port, agent: a };
-    for (let i = 0; i < 2; i++) {
-      await fire(http, ctx, { ...opts, path: `/${i}` }, `r${i}`).closed;
-      ctx.log.push([`after r${i}`, poolView(a)]);
-    }
+    await inTurn(http, ctx, opts, a);
     return { conns: connView(srv) };
   });
 });
@@ -340,11 +337,7 @@ test('a createSocket override passing fresh options to super (maxSockets: 1, kee
     const a = new FreshOptionsAgent({ keepAlive: true, maxSockets: 1 });
     ctx.defer(() => a.destroy());
     const opts = { host: HOST, port: srv.port, agent: a };
-    for (let i = 0; i < 2; i++) {
-      await fire(http, ctx, { ...opts, path: `/${i}` }, `r${i}`).closed;
-      await delay(10);
-      ctx.log.push([`after r${i}`, poolView(a)]);
-    }
+    await inTurn(http, ctx, opts, a, { settle: 10 });
     return { conns: connView(srv) };
   });
 });

@@ -1,6 +1,6 @@
 // Scenario pieces shared by the agent pool specs (client-pool*.spec.mjs).
 
-import { delay, ok, onceOr } from './client-diff.mjs';
+import { delay, ok, onceOr, poolView } from './client-diff.mjs';
 
 /** Answers each request with `c<conn>-r<i>` after `ms` milliseconds; a
  * request whose path contains `close` gets `Connection: close` and the
@@ -36,3 +36,13 @@ export function fire(http, ctx, opts, label, ms = 1500) {
 
 /** The server's connections: how many requests each got. */
 export const connView = (srv) => srv.conns.map((c) => c.requests.length);
+
+/** Requests `/0` .. `/count-1` one after the other through agent `a`,
+ * logging the pool after each (`settle` ms after its close). */
+export async function inTurn(http, ctx, opts, a, { count = 2, settle = 0 } = {}) {
+  for (let i = 0; i < count; i++) {
+    await fire(http, ctx, { ...opts, path: `/${i}` }, `r${i}`).closed;
+    if (settle) await delay(settle);
+    ctx.log.push([`after r${i}`, poolView(a)]);
+  }
+}
