@@ -22,6 +22,19 @@ const STATUS_UPGRADE = 1;
 const STATUS_ERROR = -1;
 
 const MAX_HEADER_PAIRS = 2000;
+
+// The llhttp callback dispatch() is in (set around the call only: one left
+// set means it threw, and the parser has failed with its code, as llhttp's).
+const CB_NONE = 0;
+const CB_HEADERS_COMPLETE = 1;
+const CB_BODY = 2;
+const CB_MESSAGE_COMPLETE = 3;
+const CALLBACK_ERRORS = [
+  null,
+  ['HPE_CB_HEADERS_COMPLETE', 'User callback error'],
+  ['HPE_JS_EXCEPTION', 'JS Exception'],
+  ['HPE_CB_MESSAGE_COMPLETE', 'User callback error'],
+];
 const { kIncomingMessage, splitRecord, splitTrailers, keptRawHeaders } = require('./common');
 
 class HTTPParser {
@@ -31,6 +44,7 @@ class HTTPParser {
     // Bumped each time the parser goes back to the free list: a dispatch
     // loop stops when a callback freed (and maybe reused) its parser.
     this.generation = 0;
+    this.inCallback = CB_NONE;
     cleanParser(this);
   }
 
@@ -42,6 +56,7 @@ class HTTPParser {
     // llhttp runs its callbacks in this resource's async context, created
     // here, in the request's (core's HTTPClientAsyncResource).
     this.asyncResource = new AsyncResource(resource && resource.type || 'HTTPINCOMINGMESSAGE');
+    this.inCallback = CB_NONE;
     const size = maxHeaderSize || require('node:http').maxHeaderSize;
     if (this.native === null) {
       this.native = new binding.NativeResponseParser(size, !!lenient);
@@ -53,6 +68,7 @@ class HTTPParser {
   /** Bytes parsed (a number, short of `d.length` at an upgrade), or an Error. */
   execute(d) {
     this.current = d;
+    if (this.inCallback !== CB_NONE) return callbackError(this.inCallback);
     const req = this.outgoing;
     const method = req && req.method;
     const out = this.native.execute(d, method === 'HEAD', method === 'CONNECT');
@@ -61,7 +77,8 @@ class HTTPParser {
 
   /** The peer closed: undefined, or an Error for a message cut short. */
   finish() {
-    if (this.native === null || this.socket === null) return undefined;
+    // llhttp_finish does nothing once the parser has failed.
+    if (this.native === null || this.socket === null || this.inCallback !== CB_NONE) return undefined;
     const r = this.asyncResource.runInAsyncScope(this.dispatch, this, this.native.finish(), 0);
     return r instanceof Error ? r : undefined;
   }
@@ -75,7 +92,9 @@ class HTTPParser {
       // The array may be longer than its records (holes at the end).
       if (word === undefined) break;
       if (typeof word !== 'number') {
+        this.inCallback = CB_BODY;
         parserOnBody.call(this, word);
+        this.inCallback = CB_NONE;
         i += 1;
       } else {
         switch (word & 7) {
@@ -86,9 +105,11 @@ class HTTPParser {
             i += 2;
             const statusMessage = parts[0];
             parts.shift();
+            this.inCallback = CB_HEADERS_COMPLETE;
             parserOnHeadersComplete.call(this, flags & 0xf, (flags >> 4) & 0xf, parts,
                                          undefined, undefined, statusCode, statusMessage,
                                          (flags & (1 << 9)) !== 0, (flags & (1 << 8)) !== 0);
+            this.inCallback = CB_NONE;
             break;
           }
           case P_END:
@@ -99,7 +120,9 @@ class HTTPParser {
             } else {
               i += 1;
             }
+            this.inCallback = CB_MESSAGE_COMPLETE;
             parserOnMessageComplete.call(this);
+            this.inCallback = CB_NONE;
             break;
           }
           case P_ERROR: {
@@ -133,6 +156,16 @@ class HTTPParser {
   remove() {}
   free() {}
   close() {}
+}
+
+/** llhttp's error for a parser whose callback threw, as execute() reports it. */
+function callbackError(kind) {
+  const err = new Error('Parse Error');
+  // llhttp's offset points into the read that threw: nothing of this one.
+  err.bytesParsed = 0;
+  err.code = CALLBACK_ERRORS[kind][0];
+  err.reason = CALLBACK_ERRORS[kind][1];
+  return err;
 }
 
 function cleanParser(parser) {

@@ -633,8 +633,45 @@ function runEvents(server, events, i) {
   } finally {
     // A throwing 'request' handler is an uncaught exception, as in core; the
     // rest of the batch still belongs to other requests, so keep going.
+    if (callbackSocket !== null) callbackFailed();
     if (i < n) process.nextTick(runEvents, server, events, i);
   }
+}
+
+// The socket whose request head or body user code is handling, with
+// core's llhttp callback it stands for (CB_*, as in src/server/reader.rs).
+// Set around the calls only, so a throw leaves it set (no try/catch).
+const CB_HEADERS_COMPLETE = 0;
+const CB_BODY = 1;
+let callbackSocket = null;
+let callbackKind = CB_HEADERS_COMPLETE;
+
+function enterCallback(socket, kind) {
+  callbackSocket = socket;
+  callbackKind = kind;
+}
+
+// In core an exception out of an llhttp callback leaves the parser failed:
+// the rest of that read is dropped, and the next read is a clientError
+// (HPE_CB_HEADERS_COMPLETE or HPE_JS_EXCEPTION). Rust reports the next
+// read; the events already queued are the rest of this one.
+function callbackFailed() {
+  const socket = callbackSocket;
+  callbackSocket = null;
+  const state = socket[kState];
+  if (!state || state.callbackFailed) return;
+  state.callbackFailed = true;
+  binding.connCallbackError(socket._rhttpId, callbackKind);
+}
+
+/** An event queued before the parser failed, which core never parsed. */
+function droppedAfterCallbackError(socket, kind, ev, at) {
+  const state = socket[kState];
+  if (!state || !state.callbackFailed) return false;
+  if (kind === EV_REQUEST || kind === EV_BODY || kind === EV_BODY_END) return true;
+  if (kind !== EV_PARSE_ERROR) return false;
+  const code = ev[at + 2];
+  return code !== 'HPE_CB_HEADERS_COMPLETE' && code !== 'HPE_JS_EXCEPTION';
 }
 
 function handleEvent(server, kind, ev, at) {
@@ -670,6 +707,8 @@ function handleSocketEvent(server, socket, id, kind, ev, at) {
     return;
   }
   if (socket.destroyed) return;
+  // Parser events are kinds EV_REQUEST..EV_PARSE_ERROR (lib/native.js).
+  if (kind <= EV_PARSE_ERROR && droppedAfterCallbackError(socket, kind, ev, at)) return;
   switch (kind) {
     case EV_REQUEST:
       onRequestHead(server, socket, ev[at + 2], ev[at + 3]);
@@ -781,6 +820,8 @@ function connectionListener(socket) {
     outgoingData: 0,
     requestsCount: 0,
     keepAliveTimeoutSet: false,
+    // A user callback threw out of a request head or body (callbackFailed).
+    callbackFailed: false,
     // Core's parser default is MAX_HEADER_PAIRS = 2000 rawHeaders entries.
     maxHeaderPairs: typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount << 1 : 2000,
   };
@@ -1038,7 +1079,9 @@ function onRequestHead(server, socket, head, flags) {
   }
 
   if (hasBody) state.parsing = req;
+  enterCallback(socket, CB_HEADERS_COMPLETE);
   parserOnIncoming(server, socket, state, req, keepAlive);
+  callbackSocket = null;
   if (!hasBody) {
     req.complete = true;
     req.push(null);
@@ -1083,7 +1126,10 @@ function onBody(socket, chunk) {
   const req = state && state.parsing;
   if (!req) return;
   if (!req._dumped) {
-    if (!req.push(chunk)) socket._rhttpReadStop();
+    enterCallback(socket, CB_BODY);
+    const more = req.push(chunk);
+    callbackSocket = null;
+    if (!more) socket._rhttpReadStop();
   }
 }
 

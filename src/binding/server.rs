@@ -10,7 +10,7 @@ use napi_derive::napi;
 
 use super::batch::{ArrayBuilder, RawValue};
 use super::js_callback::{doorbell_fn, set_ref, DoorbellFn, TsfnDoorbell};
-use crate::server::conn::{self, Conn};
+use crate::server::conn::{self, CallbackError, Conn};
 use crate::server::fed::FedInput;
 use crate::server::listener::{self, Listener, ListenerHandle, TcpBind};
 use crate::server::options::DEFAULT_BACKLOG;
@@ -403,6 +403,15 @@ pub fn conn_decide_upgrade(env: Env, conn: u32, raw: bool) -> Result<Option<RawV
             Ok(Some(RawValue(value)))
         }
         None => Ok(None),
+    }
+}
+
+/// A user callback threw while JS handled a request head (`kind` 0) or
+/// body chunk (1): the connection's parser fails as llhttp does.
+#[napi(catch_unwind)]
+pub fn conn_callback_error(conn: u32, kind: u32) {
+    if let (Some(c), Some(error)) = (registry::get(conn), CallbackError::from_js(kind)) {
+        c.callback_failed(error);
     }
 }
 

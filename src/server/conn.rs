@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::events::*;
+pub use super::reader::CallbackError;
 use super::reader::{BodyState, Reading};
 use super::registry;
 use super::stream::Stream;
@@ -121,6 +122,9 @@ pub(super) struct Shared {
     /// After an upgrade head: the bytes read past it, until JS decides.
     pub(super) upgrade_pending: Option<BytesMut>,
     pub(super) upgrade_decision: Option<bool>,
+    /// A JS callback threw while handling a parser event (see
+    /// `callback_failed`): the llhttp error the parser now reports.
+    pub(super) callback_error: Option<CallbackError>,
     pub(super) end_requested: bool,
     pub(super) destroy_requested: bool,
     pub(super) closed: bool,
@@ -371,6 +375,14 @@ impl Conn {
         head
     }
 
+    /// A user callback threw out of the JS handling of a parser event. In
+    /// core the exception leaves llhttp in an error state: the rest of that
+    /// read is dropped, and the next read fails with the callback's code.
+    pub fn callback_failed(&self, error: CallbackError) {
+        lock(&self.shared).callback_error = Some(error);
+        self.wake.notify_one();
+    }
+
     pub fn queued_bytes(&self) -> usize {
         lock(&self.shared).out_bytes
     }
@@ -558,6 +570,12 @@ impl Task<'_> {
 
             let (pause, want_write, end_requested, destroy, idle, generation, write_error) = {
                 let mut st = lock(&self.conn.shared);
+                if let Some(error) = st.callback_error.take() {
+                    drop(st);
+                    self.buf.clear();
+                    self.reading = Reading::CallbackFailed(error);
+                    st = lock(&self.conn.shared);
+                }
                 if let Some(raw) = st.upgrade_decision.take() {
                     let leftover = st.upgrade_pending.take();
                     drop(st);

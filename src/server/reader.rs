@@ -32,6 +32,43 @@ pub(super) enum Reading {
     AfterClose,
     /// A parse error or timeout was reported; JS closes the connection.
     Failed,
+    /// A JS callback threw (see `Conn::callback_failed`): the next bytes
+    /// read are reported as its error, unparsed.
+    CallbackFailed(CallbackError),
+}
+
+/// The llhttp callback a JS exception escaped from, by core's error code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallbackError {
+    /// on_headers_complete: a 'request' (or 'checkContinue', ...) handler.
+    HeadersComplete,
+    /// on_body: a request's 'data' handler.
+    Body,
+}
+
+impl CallbackError {
+    /// From the number JS passes (`CB_*` in lib/server.js).
+    pub fn from_js(kind: u32) -> Option<Self> {
+        match kind {
+            0 => Some(CallbackError::HeadersComplete),
+            1 => Some(CallbackError::Body),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CallbackError::HeadersComplete => "HPE_CB_HEADERS_COMPLETE",
+            CallbackError::Body => "HPE_JS_EXCEPTION",
+        }
+    }
+
+    pub fn reason(self) -> &'static str {
+        match self {
+            CallbackError::HeadersComplete => "User callback error",
+            CallbackError::Body => "JS Exception",
+        }
+    }
 }
 
 pub(super) struct BodyState {
@@ -52,7 +89,10 @@ impl Task<'_> {
     pub(super) fn reading_wants_bytes(&self) -> bool {
         match self.reading {
             Reading::Head { .. } => self.buf.len() <= self.parse.max_header_size + READ_CHUNK,
-            Reading::Body { .. } | Reading::Raw | Reading::AfterClose => true,
+            Reading::Body { .. }
+            | Reading::Raw
+            | Reading::AfterClose
+            | Reading::CallbackFailed(_) => true,
             Reading::AwaitUpgrade { .. } | Reading::Failed => false,
         }
     }
@@ -82,6 +122,16 @@ impl Task<'_> {
                 Reading::AfterClose => {
                     self.buf.clear();
                     self.reading = Reading::AfterClose;
+                    false
+                }
+                Reading::CallbackFailed(error) => {
+                    if self.buf.is_empty() {
+                        self.reading = Reading::CallbackFailed(error);
+                    } else {
+                        // llhttp's offset here is from the read that threw
+                        // (meaningless for this one): report none parsed.
+                        self.fail(error.code(), error.reason(), 0);
+                    }
                     false
                 }
                 other => {

@@ -1,0 +1,249 @@
+// Differential tests: an exception thrown out of user code that core runs
+// inside an llhttp callback ('request' and 'checkContinue' handlers, a
+// request's or response's synchronous 'data' handler). In core the
+// exception is uncaught and leaves the connection's parser failed: the rest
+// of that read is dropped unparsed, and the next read on the connection is
+// a parse error (HPE_CB_HEADERS_COMPLETE, HPE_JS_EXCEPTION). Each scenario
+// runs in a child process with an 'uncaughtException' handler and prints
+// what it saw; the two outputs must be the same.
+
+import test from 'ava';
+import { same, get } from './helpers/diff.mjs';
+
+const pipelined = (n, from = 0) => Array.from({ length: n }, (_, i) => get(`/${from + i}`)).join('');
+const post = (url, body) => `POST ${url} HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+
+// The child's preamble: `http` is the implementation under test, `log`
+// prints one observation, `raw(port, writes)` sends each write (a string,
+// or a number of ms to wait) from a net client and resolves with what it
+// received once the peer closed or 250 ms passed; `listen(server)` resolves
+// with its port.
+const PRELUDE = `
+  const net = require('node:net');
+  const log = (...a) => console.log(JSON.stringify(a));
+  process.on('uncaughtException', (err) => log('uncaught', err.message));
+  const mask = (s) => s.replace(/Date: [^\\r]*/g, 'Date: X');
+  function raw(port, writes) {
+    return new Promise((resolve) => {
+      const c = net.connect(port, '127.0.0.1');
+      let got = '';
+      let closed = false;
+      c.on('data', (d) => { got += d; });
+      c.on('error', (e) => log('raw error', e.code));
+      c.on('close', () => { closed = true; resolve({ got: mask(got), closed }); });
+      c.on('connect', async () => {
+        for (const w of writes) {
+          if (typeof w === 'number') await new Promise((r) => setTimeout(r, w));
+          else c.write(w);
+        }
+        setTimeout(() => { resolve({ got: mask(got), closed }); c.destroy(); }, 250);
+      });
+    });
+  }
+  const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+  function clientErrors(server) {
+    server.on('clientError', (err, socket) => {
+      log('clientError', err.code, err.message, err.rawPacket && String(err.rawPacket));
+      socket.destroy();
+    });
+  }
+`;
+
+/** Runs `body` (after PRELUDE, with `http` bound) in a child of each
+ * implementation; returns node's lines for extra checks. */
+async function sameInChild(t, body) {
+  const node = await same(t, async (http, ctx) => {
+    const { nodeHttp: core, RHTTP_PATH: rpath } = await import('./helpers/diff.mjs');
+    const mod = http === core ? 'node:http' : rpath;
+    const code = `const http = require(${JSON.stringify(mod)});\n${PRELUDE}\n(async () => {\n${body}\n})().then(() => process.exit(0));`;
+    const r = await ctx.spawnNode(code, { ms: 4000 });
+    return { code: r.code, timedOut: r.timedOut, lines: r.stdout.trim().split('\n').map((l) => JSON.parse(l)) };
+  }, { timeout: 10000 });
+  t.is(node.result.code, 0);
+  return node.result.lines;
+}
+
+
+test('server: a request handler throws: pipelined requests after it in the same read are dropped, the next read is HPE_CB_HEADERS_COMPLETE', async (t) => {
+  const lines = await sameInChild(t, `
+    const s = http.createServer((req, res) => {
+      log('req', req.url);
+      res.end('r ' + req.url);
+      if (req.url === '/1') throw new Error('boom');
+    });
+    clientErrors(s);
+    const port = await listen(s);
+    log(await raw(port, [${JSON.stringify(pipelined(3))}, 100, ${JSON.stringify(get('/5'))}]));
+  `);
+  t.deepEqual(lines.filter((l) => l[0] === 'req').map((l) => l[1]), ['/0', '/1']);
+  t.deepEqual(lines.find((l) => l[0] === 'clientError').slice(1, 3), ['HPE_CB_HEADERS_COMPLETE', 'Parse Error: User callback error']);
+});
+
+test('server: a request handler throws on a keep-alive connection: the next request gets the default 400', async (t) => {
+  const lines = await sameInChild(t, `
+    const s = http.createServer((req, res) => {
+      log('req', req.url);
+      res.end('r ' + req.url);
+      if (req.url === '/0') throw new Error('boom');
+    });
+    const port = await listen(s);
+    log(await raw(port, [${JSON.stringify(get('/0'))}, 100, ${JSON.stringify(get('/1'))}]));
+  `);
+  const last = lines[lines.length - 1][0];
+  t.regex(last.got, /400 Bad Request/);
+  t.true(last.closed);
+});
+
+test('server: a request\'s \'data\' handler throws: HPE_JS_EXCEPTION, and that request never ends', async (t) => {
+  const lines = await sameInChild(t, `
+    const s = http.createServer((req, res) => {
+      log('req', req.url);
+      req.on('data', (d) => { log('data', req.url, String(d)); if (req.url === '/1') throw new Error('boom data'); });
+      req.on('end', () => { log('end', req.url); res.end('r ' + req.url); });
+      req.on('close', () => log('req close', req.url, req.complete));
+    });
+    clientErrors(s);
+    const port = await listen(s);
+    log(await raw(port, [${JSON.stringify(post('/0', 'abc') + post('/1', 'def') + post('/2', 'ghi'))}, 100, ${JSON.stringify(post('/5', 'xyz'))}]));
+  `);
+  t.false(lines.some((l) => l[0] === 'end' && l[1] === '/1'));
+  t.deepEqual(lines.find((l) => l[0] === 'clientError').slice(1, 3), ['HPE_JS_EXCEPTION', 'Parse Error: JS Exception']);
+});
+
+test('server: a handler throws before its body arrived in the same read: the body is dropped', async (t) => {
+  const lines = await sameInChild(t, `
+    const s = http.createServer((req, res) => {
+      log('req', req.url);
+      req.on('data', (d) => log('data', String(d)));
+      req.on('end', () => log('end'));
+      res.end('r');
+      throw new Error('boom');
+    });
+    clientErrors(s);
+    const port = await listen(s);
+    log(await raw(port, [${JSON.stringify(post('/0', 'abcdef'))}]));
+  `);
+  t.false(lines.some((l) => l[0] === 'data' || l[0] === 'end'));
+});
+
+test('server: a checkContinue handler throws', async (t) => {
+  await sameInChild(t, `
+    const s = http.createServer((req, res) => log('req', req.url));
+    s.on('checkContinue', (req, res) => { log('checkContinue', req.url); res.writeContinue(); throw new Error('boom'); });
+    clientErrors(s);
+    const port = await listen(s);
+    const head = 'POST /0 HTTP/1.1\\r\\nHost: x\\r\\nExpect: 100-continue\\r\\nContent-Length: 3\\r\\n\\r\\n';
+    log(await raw(port, [head, 100, 'abc']));
+  `);
+});
+
+test('server: an \'upgrade\' handler throws: core emits it after parsing, the socket is the handler\'s', async (t) => {
+  await sameInChild(t, `
+    const s = http.createServer((req, res) => log('req', req.url));
+    s.on('upgrade', (req, socket, head) => {
+      log('upgrade', req.url, String(head));
+      socket.on('data', (d) => { log('socket data', String(d)); socket.end('bye'); });
+      throw new Error('boom');
+    });
+    clientErrors(s);
+    const port = await listen(s);
+    const head = 'GET /u HTTP/1.1\\r\\nHost: x\\r\\nConnection: Upgrade\\r\\nUpgrade: x\\r\\n\\r\\n';
+    log(await raw(port, [head + 'early', 100, 'later']));
+  `);
+});
+
+test('server: a throwing handler on one connection leaves the others alone', async (t) => {
+  const lines = await sameInChild(t, `
+    const s = http.createServer((req, res) => {
+      res.end('r ' + req.url);
+      if (req.url === '/bad') throw new Error('boom');
+    });
+    clientErrors(s);
+    const port = await listen(s);
+    const [a, b] = await Promise.all([
+      raw(port, [${JSON.stringify(get('/bad'))}, 100, ${JSON.stringify(get('/after'))}]),
+      raw(port, [${JSON.stringify(pipelined(2))}, 100, ${JSON.stringify(get('/2'))}]),
+    ]);
+    log('bad', a.got.match(/r \\/[a-z0-9]+/g), a.closed);
+    log('good', b.got.match(/r \\/[a-z0-9]+/g), b.closed);
+  `);
+  t.deepEqual(lines.find((l) => l[0] === 'good')[1], ['r /0', 'r /1', 'r /2']);
+});
+
+// The client: a target that sends a response head and the first piece of
+// its body, then each next piece 50 ms after the last.
+const splitTarget = (pieces) => `
+  const pieces = ${JSON.stringify(pieces)};
+  const target = net.createServer((c) => {
+    c.once('data', () => {
+      const total = pieces.join('').length;
+      c.write('HTTP/1.1 200 OK\\r\\nContent-Length: ' + total + '\\r\\n\\r\\n' + pieces[0]);
+      pieces.slice(1).forEach((p, i) => setTimeout(() => c.write(p), 50 * (i + 1)));
+    });
+  });
+  const port = await listen(target);
+  const watch = (req, onRes) => {
+    req.on('error', (e) => log('req error', e.code, e.message));
+    req.on('close', () => log('req close'));
+    req.on('response', (res) => {
+      for (const ev of ['end', 'aborted', 'close']) res.on(ev, () => log('res ' + ev));
+      res.on('error', (e) => log('res error', e.code));
+      onRes(res);
+    });
+  };
+`;
+
+test('client: a \'response\' handler throws: the body in the same read is dropped, the next read fails the request', async (t) => {
+  const lines = await sameInChild(t, `${splitTarget(['abc', 'def'])}
+    const req = http.get({ port, host: '127.0.0.1' });
+    watch(req, (res) => {
+      res.on('data', (d) => log('data', String(d)));
+      throw new Error('boom');
+    });
+    await new Promise((r) => setTimeout(r, 250));
+  `);
+  t.deepEqual(lines.find((l) => l[0] === 'req error').slice(1), ['HPE_CB_HEADERS_COMPLETE', 'Parse Error: User callback error']);
+  t.false(lines.some((l) => l[0] === 'data'));
+});
+
+// The piece read with the head is buffered (the response is not flowing
+// yet) and emitted outside the parser; the next piece is emitted from it.
+test('client: a response\'s \'data\' handler throws inside the parser: HPE_JS_EXCEPTION on the next read', async (t) => {
+  const lines = await sameInChild(t, `${splitTarget(['ab', 'cd', 'ef'])}
+    const req = http.get({ port, host: '127.0.0.1' });
+    watch(req, (res) => {
+      res.on('data', (d) => { log('data', String(d)); if (String(d) === 'cd') throw new Error('boom'); });
+    });
+    await new Promise((r) => setTimeout(r, 300));
+  `);
+  t.deepEqual(lines.find((l) => l[0] === 'req error').slice(1), ['HPE_JS_EXCEPTION', 'Parse Error: JS Exception']);
+  t.false(lines.some((l) => l[0] === 'data' && l[1] === 'ef'));
+});
+
+test('client: a parser whose callback threw is clean again when the agent reuses it', async (t) => {
+  const lines = await sameInChild(t, `
+    const target = http.createServer((req, res) => res.end('ok ' + req.url));
+    const port = await listen(target);
+    const agent = new http.Agent({ keepAlive: true });
+    const req = http.get({ port, host: '127.0.0.1', agent, path: '/throws' }, (res) => {
+      res.resume();
+      throw new Error('boom');
+    });
+    req.on('error', (e) => log('req error', e.code));
+    await new Promise((r) => setTimeout(r, 100));
+    // The failed parser goes back to the free list.
+    req.destroy();
+    for (const path of ['/a', '/b']) {
+      await new Promise((resolve) => {
+        http.get({ port, host: '127.0.0.1', agent, path }, (res) => {
+          let body = '';
+          res.on('data', (d) => { body += d; });
+          res.on('end', () => { log(path, res.statusCode, body); resolve(); });
+        }).on('error', (e) => { log(path, 'error', e.code); resolve(); });
+      });
+    }
+    agent.destroy();
+    target.close();
+  `);
+  t.deepEqual(lines.filter((l) => l[0] === '/a' || l[0] === '/b'), [['/a', 200, 'ok /a'], ['/b', 200, 'ok /b']]);
+});
