@@ -51,12 +51,19 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Queue a batch (emptying `batch`), ringing at most once.
+    /// Queue a batch (emptying `batch`), ringing at most once. Into an
+    /// empty queue the batch's allocation moves whole, and `batch` gets the
+    /// queue's (capacity 0 after a drain): a connection that goes idle
+    /// holds no event buffer.
     pub fn push_all(&self, batch: &mut Vec<E>) {
         let was_empty = {
             let mut events = lock(&self.events);
             let was_empty = events.is_empty();
-            events.append(batch);
+            if was_empty {
+                std::mem::swap(&mut *events, batch);
+            } else {
+                events.append(batch);
+            }
             was_empty
         };
         if was_empty {

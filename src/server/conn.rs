@@ -479,8 +479,8 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
     let mut task = Task {
         parse,
         conn: &conn,
-        outbox: Vec::with_capacity(8),
-        head_parser: HeadParser::new(&parse),
+        outbox: Vec::new(),
+        head_parser: None,
         total_read: 0,
         read_start: 0,
         buf: BytesMut::new(),
@@ -516,7 +516,8 @@ pub(super) struct Task<'a> {
     pub(super) outbox: Vec<ServerEvent>,
     pub(super) parse: ParseOptions,
     /// Resumable: a head arriving over many reads is parsed once, O(n).
-    pub(super) head_parser: HeadParser,
+    /// Boxed and made at a head's first byte: an idle connection has none.
+    pub(super) head_parser: Option<Box<HeadParser>>,
     /// Bytes read in all, and where the latest read began (stream offsets),
     /// so errors report `bytesParsed` from the start of the read, as llhttp.
     pub(super) total_read: u64,
@@ -745,13 +746,17 @@ impl Task<'_> {
         });
     }
 
-    /// Between requests with nothing buffered, give the read buffer back.
+    /// Between requests with nothing buffered, give the read buffer and the
+    /// (sent) event buffer back: idle connections are most connections.
     fn release_idle_buffer(&mut self) {
-        if self.buf.is_empty()
-            && self.buf.capacity() > 0
-            && matches!(self.reading, Reading::Head { started: None })
-        {
-            self.buf = BytesMut::new();
+        if self.buf.is_empty() && matches!(self.reading, Reading::Head { started: None }) {
+            if self.buf.capacity() > 0 {
+                self.buf = BytesMut::new();
+            }
+            if self.outbox.capacity() > 0 {
+                self.outbox = Vec::new();
+            }
+            self.head_parser = None;
         }
     }
 

@@ -11,7 +11,9 @@ use super::conn::{Task, READ_CHUNK};
 use super::events::*;
 use crate::bridge::lock;
 use crate::bridge::record::{join_fields, join_trailers};
-use crate::h1::{self, BodyKind, ChunkedDecoder, ChunkedEvent, ParseError, RequestHead};
+use crate::h1::{
+    self, BodyKind, ChunkedDecoder, ChunkedEvent, HeadParser, ParseError, RequestHead,
+};
 
 /// What the reader expects next.
 pub(super) enum Reading {
@@ -156,7 +158,11 @@ impl Task<'_> {
         }
         let started = started.unwrap_or_else(Instant::now);
         let front = self.front_offset();
-        let head = match self.head_parser.parse(&self.buf) {
+        let parse = &self.parse;
+        let parser = self
+            .head_parser
+            .get_or_insert_with(|| Box::new(HeadParser::new(parse)));
+        let head = match parser.parse(&self.buf) {
             Ok(Some(head)) => head,
             Ok(None) => {
                 self.reading = Reading::Head {
@@ -169,7 +175,7 @@ impl Task<'_> {
                 // on_headers_complete, so core emits 'request' first.
                 // Its message never completes: flagged as having a body, JS
                 // leaves it open and the error then aborts it.
-                if let Some(head) = self.head_parser.take_rejected_head() {
+                if let Some(head) = parser.take_rejected_head() {
                     let (text, flags) = self.request_record(&head, true);
                     self.emit(ServerEvent::Request {
                         conn: self.conn.id,
