@@ -176,6 +176,85 @@ test('a write after a timeout restarts the idle timer', async (t) => {
   });
 });
 
+// The keep-alive timer is muted, not switched off, while a later request
+// on the connection runs (lib/socket.js _rhttpMuteTimeout): the Rust timer
+// keeps counting and may fire during a slow handler; that 'timeout' must
+// not reach JS, and the timer must run from the response, as core's.
+test('keep-alive timer muted during a slow second request: no timeout while it runs, one after the response', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    let t0;
+    const server = ctx.server((req, res) => {
+      if (req.url === '/1') { res.end('one'); return; }
+      // Longer than the 1.2 s keep-alive timer, and nothing written.
+      setTimeout(() => { t0 = Date.now(); res.end('two'); }, 1600);
+    });
+    server.keepAliveTimeout = 200; // timer of 1.2 s (core adds 1 s)
+    const times = [];
+    server.on('timeout', () => times.push(t0 === undefined ? 'during the request' : Date.now() - t0));
+    const port = await ctx.listen(server);
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(get('/1'));
+    await c.waitResponses(1);
+    await delay(300);
+    c.write(get('/2'));
+    await c.waitResponses(2, 3000);
+    await delay(1600);
+    return { count: times.length, onTime: times.length === 1 && Math.abs(times[0] - 1200) < MARGIN, first: typeof times[0] };
+  }, { timeout: 10000 });
+  t.is(node.result.count, 1);
+});
+
+test('keep-alive timer after a request then an upgrade: the upgraded socket does not time out', async (t) => {
+  await same(t, async (http, ctx) => {
+    const server = ctx.server((req, res) => res.end('one'));
+    server.keepAliveTimeout = 100; // timer of 1.1 s
+    const events = [];
+    server.on('timeout', () => events.push('server timeout'));
+    server.on('upgrade', (req, socket) => {
+      socket.on('timeout', () => events.push('socket timeout'));
+      socket.on('close', () => events.push('close'));
+      // Half-open after the peer's FIN (allowHalfOpen): end it at cleanup.
+      socket.on('end', () => socket.end());
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n');
+    });
+    const port = await ctx.listen(server);
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(get('/1'));
+    await c.waitResponses(1);
+    await delay(200);
+    c.write('GET /u HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n');
+    await delay(1800);
+    return { events: events.slice() };
+  }, { timeout: 10000 });
+});
+
+test('socket.setTimeout(0) by the handler, then the same value again: both reach the timer', async (t) => {
+  await same(t, async (http, ctx) => {
+    let t0;
+    const server = ctx.server((req, res) => {
+      const s = req.socket;
+      if (req.url === '/1') { res.end('one'); return; }
+      // The keep-alive value, set by hand after the request muted it.
+      s.setTimeout(0);
+      setTimeout(() => { t0 = Date.now(); s.setTimeout(1200); }, 300);
+    });
+    server.keepAliveTimeout = 200;
+    const times = [];
+    server.on('timeout', () => times.push(Date.now() - t0));
+    const port = await ctx.listen(server);
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(get('/1'));
+    await c.waitResponses(1);
+    await delay(100);
+    c.write(get('/2'));
+    await delay(2000);
+    return { count: times.length, onTime: times.length === 1 && Math.abs(times[0] - 1200) < MARGIN };
+  }, { timeout: 10000 });
+});
+
 test('client sockets: req.setTimeout below and above 1 s, the timeout option, a late setTimeout', async (t) => {
   const node = await same(t, async (http, ctx) => {
     const net = (await import('node:net')).default;

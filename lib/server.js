@@ -726,7 +726,7 @@ function handleSocketEvent(server, socket, id, kind, ev, at) {
       socketOnError.call(socket, new ERR_HTTP_REQUEST_TIMEOUT());
       break;
     case EV_TIMEOUT:
-      socket.emit('timeout');
+      if (socket[kFed] !== undefined || socket._rhttpTimeoutLive()) socket.emit('timeout');
       break;
     case EV_DRAIN:
       socket._rhttpOnDrain();
@@ -1156,8 +1156,19 @@ function resetSocketTimeout(server, socket, state) {
   state.keepAliveTimeoutSet = false;
 }
 
+// resetSocketTimeout at a request, where the keep-alive timer usually comes
+// back on at the response (see Socket#_rhttpMuteTimeout).
+function pauseKeepAliveTimeout(server, socket, state) {
+  if (!state.keepAliveTimeoutSet)
+    return;
+
+  if (!server.timeout && socket[kFed] === undefined) socket._rhttpMuteTimeout();
+  else socket.setTimeout(server.timeout || 0);
+  state.keepAliveTimeoutSet = false;
+}
+
 function parserOnIncoming(server, socket, state, req, keepAlive) {
-  resetSocketTimeout(server, socket, state);
+  pauseKeepAliveTimeout(server, socket, state);
 
   state.incoming.push(req);
 
@@ -1298,7 +1309,8 @@ function resOnFinish(req, res, socket, state, server) {
     if (server.keepAliveTimeout && typeof socket.setTimeout === 'function') {
       // A little over the advertised value, to make ECONNRESET on the
       // client's reuse less likely.
-      socket.setTimeout(server.keepAliveTimeout + HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER);
+      const ms = server.keepAliveTimeout + HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER;
+      if (socket[kFed] !== undefined || !socket._rhttpUnmuteTimeout(ms)) socket.setTimeout(ms);
       state.keepAliveTimeoutSet = true;
     }
   } else {

@@ -12,6 +12,8 @@ const { codes } = require('./internal/errors');
 const { validateNumber } = require('./internal/validators');
 
 const kId = Symbol('rhttp.connId');
+const kNativeTimeout = Symbol('rhttp.nativeTimeout');
+const kTimeoutMuted = Symbol('rhttp.timeoutMuted');
 const kPendingWriteCb = Symbol('rhttp.pendingWriteCb');
 const kRaw = Symbol('rhttp.raw');
 const kPauseBits = Symbol('rhttp.pauseBits');
@@ -134,6 +136,10 @@ class Socket extends net.Socket {
     this[kUnref] = false;
     this[kDispatched] = 0;
     this[kLastCounters] = null;
+    // The idle timeout Rust has, and whether JS switched it off without
+    // telling Rust (muteTimeout).
+    this[kNativeTimeout] = 0;
+    this[kTimeoutMuted] = false;
     this._handle = new ConnHandle(this, id);
     this.server = server;
     this._server = server;
@@ -307,6 +313,8 @@ class Socket extends net.Socket {
     this.timeout = msecs;
     msecs = validateTimeout(msecs);
     binding.connSetTimeout(this[kId], msecs);
+    this[kNativeTimeout] = msecs;
+    this[kTimeoutMuted] = false;
     if (callback !== undefined) {
       if (typeof callback !== 'function') {
         throw new codes.ERR_INVALID_ARG_TYPE('callback', 'Function', callback);
@@ -318,6 +326,40 @@ class Socket extends net.Socket {
   }
 
   _unrefTimer() {}
+
+  // The server switches the keep-alive timer off at each request and back
+  // on (to the same value) after each response: two native calls per
+  // request. Instead, switching off only mutes the Rust timer, and switching
+  // back to the value Rust has unmutes it. Rust counts from the last
+  // activity, and the response's writes just happened, so the timer runs
+  // from then, as a restarted one would.
+  _rhttpMuteTimeout() {
+    if (this.destroyed) return;
+    this.timeout = 0;
+    if (this[kNativeTimeout] !== 0) this[kTimeoutMuted] = true;
+  }
+
+  /** After a response: true if the muted timer is `msecs` again. */
+  _rhttpUnmuteTimeout(msecs) {
+    if (!this[kTimeoutMuted] || this[kNativeTimeout] !== msecs || this.destroyed) return false;
+    this.timeout = msecs;
+    this[kTimeoutMuted] = false;
+    return true;
+  }
+
+  /** Rust's timer fired: is that a 'timeout' core would emit? */
+  _rhttpTimeoutLive() {
+    if (this[kTimeoutMuted]) {
+      // Switched off in JS: now off in Rust too.
+      this[kTimeoutMuted] = false;
+      this[kNativeTimeout] = 0;
+      binding.connSetTimeout(this[kId], 0);
+      return false;
+    }
+    // Not if JS restarted the timer (or wrote) after it fired: core's
+    // restarted timer would not have run out.
+    return binding.connIdleFired(this[kId]);
+  }
 
   _destroy(err, cb) {
     const handle = this._handle;

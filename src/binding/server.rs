@@ -364,6 +364,12 @@ pub fn conn_set_timeout(conn: u32, ms: u32) {
     }
 }
 
+/// Whether the idle timeout that fired is still current (see `Conn::idle_fired`).
+#[napi(catch_unwind)]
+pub fn conn_idle_fired(conn: u32) -> bool {
+    registry::get(conn).is_some_and(|c| c.idle_fired())
+}
+
 #[napi(catch_unwind)]
 pub fn conn_set_no_delay(conn: u32, on: bool) {
     if let Some(c) = registry::get(conn) {

@@ -117,6 +117,8 @@ pub(super) struct Shared {
     /// The idle timeout fired and nothing happened since: the next write
     /// from JS wakes the task, as a write restarts a net.Socket's timer.
     pub(super) idle_fired: bool,
+    /// The `idle_generation` of the timer that fired last.
+    pub(super) fired_generation: u64,
     /// The deadline the task sleeps until, if any (set before each sleep).
     pub(super) armed: Option<Instant>,
     /// After an upgrade head: the bytes read past it, until JS decides.
@@ -357,6 +359,13 @@ impl Conn {
         if wake {
             self.wake.notify_one();
         }
+    }
+
+    /// The idle timer fired, and since then JS neither wrote nor set a
+    /// timeout: its `Timeout` event is not stale.
+    pub fn idle_fired(&self) -> bool {
+        let st = lock(&self.shared);
+        st.idle_fired && st.fired_generation == st.idle_generation
     }
 
     /// JS has seen an upgrade head: `raw` hands the connection over as a byte
@@ -847,7 +856,10 @@ impl Task<'_> {
                 // This timer is the one read here: the loop must not take
                 // its generation for a new timer and fire it again.
                 self.idle_generation = generation;
-                lock(&self.conn.shared).idle_fired = true;
+                let mut st = lock(&self.conn.shared);
+                st.idle_fired = true;
+                st.fired_generation = generation;
+                drop(st);
                 self.emit(ServerEvent::Timeout { conn: self.conn.id });
             }
         }
