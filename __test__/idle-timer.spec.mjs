@@ -30,6 +30,19 @@ async function timerServer(ctx, scenarios, times, opts = {}) {
   return { server, port };
 }
 
+/** Connects, makes request /1 and reads its response, waits `pause` ms,
+ * then sends `second` (request /2 by default); resolves with the client. */
+async function afterFirstResponse(ctx, port, pause, second = get('/2')) {
+  const c = ctx.connect(port);
+  await c.connected;
+  c.write(get('/1'));
+  await c.waitResponses(1);
+  await delay(pause);
+  if (typeof second === 'function') second();
+  else c.write(second);
+  return c;
+}
+
 function verdict(list, expected) {
   if (list === undefined) return 'no request';
   const out = {
@@ -95,12 +108,7 @@ test('server.timeout below and above 1 s on the second keep-alive request (timer
       const times = [];
       server.on('timeout', () => times.push(Date.now() - t0));
       const port = await ctx.listen(server);
-      const c = ctx.connect(port);
-      await c.connected;
-      c.write(get('/1'));
-      await c.waitResponses(1);
-      await delay(300);
-      t0 = Date.now();
+      const c = await afterFirstResponse(ctx, port, 300, () => { t0 = Date.now(); });
       c.write(get('/2'));
       await delay(timeout + 600);
       out[timeout] = { count: times.length, onTime: times.length === 1 && Math.abs(times[0] - timeout) < MARGIN };
@@ -130,12 +138,7 @@ test('keep-alive timer after a second request fires one timeout per socket', asy
     // One connection after another (60 ms apart), so each second request
     // is answered at once, as on an idle server.
     const one = async () => {
-      const c = ctx.connect(port);
-      await c.connected;
-      c.write(get('/1'));
-      await c.waitResponses(1);
-      await delay(300);
-      c.write(get('/2'));
+      const c = await afterFirstResponse(ctx, port, 300);
       await c.waitResponses(2);
     };
     const runs = [];
@@ -192,12 +195,7 @@ test('keep-alive timer muted during a slow second request: no timeout while it r
     const times = [];
     server.on('timeout', () => times.push(t0 === undefined ? 'during the request' : Date.now() - t0));
     const port = await ctx.listen(server);
-    const c = ctx.connect(port);
-    await c.connected;
-    c.write(get('/1'));
-    await c.waitResponses(1);
-    await delay(300);
-    c.write(get('/2'));
+    const c = await afterFirstResponse(ctx, port, 300);
     await c.waitResponses(2, 3000);
     await delay(1600);
     return { count: times.length, onTime: times.length === 1 && Math.abs(times[0] - 1200) < MARGIN, first: typeof times[0] };
@@ -219,12 +217,7 @@ test('keep-alive timer after a request then an upgrade: the upgraded socket does
       socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n');
     });
     const port = await ctx.listen(server);
-    const c = ctx.connect(port);
-    await c.connected;
-    c.write(get('/1'));
-    await c.waitResponses(1);
-    await delay(200);
-    c.write('GET /u HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n');
+    await afterFirstResponse(ctx, port, 200, 'GET /u HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n');
     await delay(1800);
     return { events: events.slice() };
   }, { timeout: 10000 });
@@ -244,12 +237,7 @@ test('socket.setTimeout(0) by the handler, then the same value again: both reach
     const times = [];
     server.on('timeout', () => times.push(Date.now() - t0));
     const port = await ctx.listen(server);
-    const c = ctx.connect(port);
-    await c.connected;
-    c.write(get('/1'));
-    await c.waitResponses(1);
-    await delay(100);
-    c.write(get('/2'));
+    await afterFirstResponse(ctx, port, 100);
     await delay(2000);
     return { count: times.length, onTime: times.length === 1 && Math.abs(times[0] - 1200) < MARGIN };
   }, { timeout: 10000 });
