@@ -661,7 +661,12 @@ impl Task<'_> {
     }
 
     fn read(&mut self) -> TaskResult {
-        let read = if self.buf.capacity() == 0 && !self.is_raw() {
+        // A body's reads took the whole buffer (each one split off to JS):
+        // read the next into a fresh one, not through `IDLE_READ`'s copy.
+        let read = if self.buf.capacity() == 0
+            && !self.is_raw()
+            && matches!(self.reading, Reading::Head { .. })
+        {
             self.read_idle()
         } else {
             let chunk = self.read_chunk();
