@@ -149,6 +149,53 @@ test('maxTotalSockets: 2 across two origins', async (t) => {
   });
 });
 
+// The agent merges a queued request's options with its own only when a
+// socket is made for it (lib/agent.js fastPoolName): a request queued for
+// another origin gets a socket from its own options, headers and all.
+test('maxTotalSockets: 1 without keep-alive: a request queued for another origin connects with its own options', async (t) => {
+  await same(t, async (http, ctx) => {
+    const s1 = await scripted(ctx, tagged(() => 30));
+    const s2 = await scripted(ctx, tagged(() => 0));
+    const a = agent(http, ctx, { keepAlive: false, maxTotalSockets: 1 });
+    const names = { [`:${s1.port}:`]: ':<S1>:', [`:${s2.port}:`]: ':<S2>:' };
+    a.on('free', (sock, opts) => ctx.log.push(['agent:free', opts.port === s1.port ? 'S1' : opts.port === s2.port ? 'S2' : opts.port,
+      opts.path === null ? null : opts.path, opts.headers && opts.headers['x-tag']]));
+    const r0 = fire(http, ctx, { host: HOST, port: s1.port, agent: a, path: '/first' }, 'r0');
+    const r1 = fire(http, ctx, { host: HOST, port: s2.port, agent: a, path: '/second', headers: { 'X-Tag': 'two' } }, 'r1');
+    await delay(5);
+    ctx.log.push(['pending', poolView(a, names)]);
+    const bodies = await Promise.all([r0.closed, r1.closed]);
+    await delay(20);
+    ctx.log = ctx.log.filter((e) => !String(e[0]).endsWith(':done'));
+    const heads = s2.received().map((text) => text.replace(/:\d+\r\n/, ':<PORT>\r\n'));
+    return { bodies, pool: poolView(a, names), conns: [s1.conns.length, s2.conns.length], heads };
+  });
+});
+
+test('Agent subclasses: their own getName; addRequest passing a plain options object on', async (t) => {
+  await same(t, async (http, ctx) => {
+    const srv = await scripted(ctx, tagged(() => 0));
+    class Named extends http.Agent {
+      getName(options) { return `named:${super.getName(options)}:${options.keepAlive ? 'ka' : '-'}`; }
+    }
+    // As wrappers do: a copy with Object.prototype, not core's null one.
+    class Copying extends http.Agent {
+      addRequest(req, options) { return super.addRequest(req, { ...options }); }
+    }
+    const out = {};
+    for (const [label, A] of [['named', Named], ['copying', Copying]]) {
+      const a = new A({ keepAlive: true, maxSockets: 1 });
+      ctx.defer(() => a.destroy());
+      const reqs = ['/a', '/b', '/c'].map((path) => fire(http, ctx, { host: HOST, port: srv.port, agent: a, path }, `${label}${path}`));
+      const bodies = await Promise.all(reqs.map((r) => r.closed));
+      await delay(10);
+      out[label] = { bodies, free: Object.keys(a.freeSockets).map((k) => k.replace(`:${srv.port}:`, ':<S>:')) };
+    }
+    ctx.log = ctx.log.filter((e) => !String(e[0]).endsWith(':done'));
+    return { out, conns: srv.conns.length, wire: srv.received().map((x) => x.replace(/:\d+\r\n/g, ':<PORT>\r\n')) };
+  });
+});
+
 test('maxFreeSockets: 1 keeps one idle socket and closes the others', async (t) => {
   await same(t, async (http, ctx) => {
     const srv = await scripted(ctx, tagged((conn) => 20 * (conn.index + 1)));
