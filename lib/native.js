@@ -19,7 +19,8 @@ module.exports = {
   EV_CLOSE: 10, // 5: errno, syscall, bytesRead
   EV_DATA: 11, // 3: Buffer
   EV_CONNECT: 12, // 2
-  EVENT_WIDTH: [0, 2, 4, 3, 3, 6, 2, 2, 2, 2, 5, 3, 2],
+  EV_BODY_GATED: 13, // 3: Buffer (an EV_BODY that closed the body gate)
+  EVENT_WIDTH: [0, 2, 4, 3, 3, 6, 2, 2, 2, 2, 5, 3, 2, 3],
 
   REQ_KEEP_ALIVE: 1 << 8,
   REQ_UPGRADE: 1 << 9,
@@ -29,4 +30,5 @@ module.exports = {
   PAUSE_BODY: binding.PAUSE_BODY,
   PAUSE_PIPELINE: binding.PAUSE_PIPELINE,
   PAUSE_SOCKET: binding.PAUSE_SOCKET,
+  PAUSE_GATE: binding.PAUSE_GATE,
 };

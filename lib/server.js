@@ -19,8 +19,8 @@ const { promisify } = require('node:util');
 const {
   binding, EVENT_WIDTH,
   EV_CONNECTION, EV_REQUEST, EV_BODY, EV_BODY_END, EV_PARSE_ERROR,
-  EV_REQUEST_TIMEOUT, EV_TIMEOUT, EV_DRAIN, EV_END, EV_CLOSE, EV_DATA,
-  REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, REQ_PIPELINED, PAUSE_BODY, PAUSE_PIPELINE,
+  EV_REQUEST_TIMEOUT, EV_TIMEOUT, EV_DRAIN, EV_END, EV_CLOSE, EV_DATA, EV_BODY_GATED,
+  REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, REQ_PIPELINED, PAUSE_BODY, PAUSE_PIPELINE, PAUSE_GATE,
 } = require('./native');
 const { Socket } = require('./socket');
 const {
@@ -668,7 +668,7 @@ function callbackFailed() {
 function droppedAfterCallbackError(socket, kind, ev, at) {
   const state = socket[kState];
   if (!state || !state.callbackFailed) return false;
-  if (kind === EV_REQUEST || kind === EV_BODY || kind === EV_BODY_END) return true;
+  if (kind === EV_REQUEST || kind === EV_BODY || kind === EV_BODY_GATED || kind === EV_BODY_END) return true;
   if (kind !== EV_PARSE_ERROR) return false;
   const code = ev[at + 2];
   return code !== 'HPE_CB_HEADERS_COMPLETE' && code !== 'HPE_JS_EXCEPTION';
@@ -707,14 +707,18 @@ function handleSocketEvent(server, socket, id, kind, ev, at) {
     return;
   }
   if (socket.destroyed) return;
-  // Parser events are kinds EV_REQUEST..EV_PARSE_ERROR (lib/native.js).
-  if (kind <= EV_PARSE_ERROR && droppedAfterCallbackError(socket, kind, ev, at)) return;
+  // Parser events are kinds EV_REQUEST..EV_PARSE_ERROR and EV_BODY_GATED.
+  if ((kind <= EV_PARSE_ERROR || kind === EV_BODY_GATED) &&
+      droppedAfterCallbackError(socket, kind, ev, at)) return;
   switch (kind) {
     case EV_REQUEST:
       onRequestHead(server, socket, ev[at + 2], ev[at + 3]);
       break;
     case EV_BODY:
-      onBody(socket, ev[at + 2]);
+      onBody(socket, ev[at + 2], false);
+      break;
+    case EV_BODY_GATED:
+      onBody(socket, ev[at + 2], true);
       break;
     case EV_BODY_END:
       onBodyEnd(socket, ev[at + 2]);
@@ -847,6 +851,8 @@ function adoptSocket(server, socket) {
   socket[kFed] = id;
   socket._rhttpId = id;
   socket._rhttpReadStart = fedReadStart;
+  socket._rhttpOpenGate = fedOpenGate;
+  socket._rhttpGated = false;
   socket._rhttpReadStop = fedReadStop;
   socket._rhttpOnDrain = fedOnDrain;
   socket.on('data', fedOnData);
@@ -856,6 +862,12 @@ function adoptSocket(server, socket) {
 
 function fedReadStart() {
   binding.connResume(this[kFed], PAUSE_BODY);
+  if (this._rhttpGated) this._rhttpOpenGate();
+}
+
+function fedOpenGate() {
+  this._rhttpGated = false;
+  binding.connResume(this[kFed], PAUSE_GATE);
 }
 
 function fedReadStop() {
@@ -1121,16 +1133,24 @@ function onUpgrade(server, socket, state, req) {
   }
 }
 
-function onBody(socket, chunk) {
+// `gated`: Rust stopped reading this body after this chunk (its first
+// BODY_GATE bytes) until the request takes it, as core stops after one read
+// when the stream is paused: open the gate unless the push paused it.
+function onBody(socket, chunk, gated) {
   const state = socket[kState];
   const req = state && state.parsing;
-  if (!req) return;
-  if (!req._dumped) {
+  if (req && !req._dumped) {
     enterCallback(socket, CB_BODY);
     const more = req.push(chunk);
     callbackSocket = null;
-    if (!more) socket._rhttpReadStop();
+    if (!more) {
+      socket._rhttpReadStop();
+      // readStart (the stream wants more) opens it.
+      if (gated) socket._rhttpGated = true;
+      return;
+    }
   }
+  if (gated) socket._rhttpOpenGate();
 }
 
 function onBodyEnd(socket, trailers) {

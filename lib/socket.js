@@ -7,7 +7,7 @@
 
 const net = require('node:net');
 const util = require('node:util');
-const { binding, PAUSE_BODY, PAUSE_SOCKET } = require('./native');
+const { binding, PAUSE_BODY, PAUSE_SOCKET, PAUSE_GATE } = require('./native');
 const { codes } = require('./internal/errors');
 const { validateNumber } = require('./internal/validators');
 
@@ -133,6 +133,8 @@ class Socket extends net.Socket {
     this[kPendingWriteCb] = null;
     this[kRaw] = false;
     this[kPauseBits] = 0;
+    // Rust holds a request body at its gate (PAUSE_GATE) until readStart.
+    this._rhttpGated = false;
     this[kUnref] = false;
     this[kDispatched] = 0;
     this[kLastCounters] = null;
@@ -294,8 +296,15 @@ class Socket extends net.Socket {
   /** IncomingMessage asks for more body: resume reading the connection. */
   _rhttpReadStart() {
     setPaused(this, PAUSE_BODY, false);
+    if (this._rhttpGated) this._rhttpOpenGate();
     // Core's readStart resumes the socket a readStop paused ('resume').
     if (this.readableFlowing === false && !this._paused && this.readable) this.resume();
+  }
+
+  /** The request stream takes its body: Rust may read on past the gate. */
+  _rhttpOpenGate() {
+    this._rhttpGated = false;
+    binding.connResume(this[kId], PAUSE_GATE);
   }
 
   _rhttpReadStop() {

@@ -208,12 +208,18 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             out.push_latin1(&head)?;
             out.push_u32(flags)?;
         }
-        ServerEvent::Body { data, .. } => {
+        ServerEvent::Body { data, gated, .. } => {
             // One record per 64 KiB, core's largest 'data' chunk (one libuv
             // read). A JS Buffer past glibc's mmap threshold (128 KiB) is
-            // mapped, faulted in and unmapped each time.
-            for piece in data.chunks(JS_BODY_CHUNK) {
-                out.push_u32(EV_BODY)?;
+            // mapped, faulted in and unmapped each time. The last one
+            // carries the gate.
+            let pieces = data.len().div_ceil(JS_BODY_CHUNK);
+            for (i, piece) in data.chunks(JS_BODY_CHUNK).enumerate() {
+                out.push_u32(if gated && i + 1 == pieces {
+                    EV_BODY_GATED
+                } else {
+                    EV_BODY
+                })?;
                 out.push_u32(conn)?;
                 out.push_buffer(piece)?;
             }
@@ -455,3 +461,5 @@ pub const PAUSE_BODY: u32 = conn::PAUSE_BODY as u32;
 pub const PAUSE_PIPELINE: u32 = conn::PAUSE_PIPELINE as u32;
 #[napi]
 pub const PAUSE_SOCKET: u32 = conn::PAUSE_SOCKET as u32;
+#[napi]
+pub const PAUSE_GATE: u32 = conn::PAUSE_GATE as u32;

@@ -62,6 +62,13 @@ const CORK_LIMIT: usize = 64 * 1024;
 pub const PAUSE_BODY: u8 = 1;
 pub const PAUSE_PIPELINE: u8 = 2;
 pub const PAUSE_SOCKET: u8 = 4;
+/// Set by the task, not JS: a request body's first `BODY_GATE` bytes went
+/// to JS, which clears it once the request stream took them without
+/// pausing (or resumed). A request paused from the start thus holds what
+/// core's does (one read), not everything in flight.
+pub const PAUSE_GATE: u8 = 8;
+/// Body bytes of each request handed to JS before the gate: core's read size.
+pub(super) const BODY_GATE: usize = 64 * 1024;
 
 pub enum WriteStatus {
     /// Everything went to the kernel.
@@ -493,6 +500,7 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
         total_read: 0,
         read_start: 0,
         buf: BytesMut::new(),
+        gate_left: None,
         reading: if mode == Mode::Client {
             conn.raw.store(true, Ordering::Relaxed);
             Reading::Raw
@@ -532,6 +540,9 @@ pub(super) struct Task<'a> {
     pub(super) total_read: u64,
     pub(super) read_start: u64,
     pub(super) buf: BytesMut,
+    /// Body bytes the current request may still hand JS before the gate
+    /// (`PAUSE_GATE`); `None` once it opened or when there is no body.
+    pub(super) gate_left: Option<usize>,
     pub(super) reading: Reading,
     pub(super) read_eof: bool,
     pub(super) last_activity: Instant,
@@ -581,6 +592,8 @@ impl Task<'_> {
             let (pause, want_write, end_requested, destroy, idle, generation, write_error) = {
                 let mut st = lock(&self.conn.shared);
                 if let Some(error) = st.callback_error.take() {
+                    // No body follows: the next read is the error.
+                    st.pause &= !PAUSE_GATE;
                     drop(st);
                     self.buf.clear();
                     self.reading = Reading::CallbackFailed(error);

@@ -15,6 +15,8 @@ pub const EV_END: u32 = 9;
 pub const EV_CLOSE: u32 = 10;
 pub const EV_DATA: u32 = 11;
 pub const EV_CONNECT: u32 = 12;
+/// A body chunk that used up the request's `BODY_GATE` (see `PAUSE_GATE`).
+pub const EV_BODY_GATED: u32 = 13;
 
 /// Request flags: bits 0–3 major version, 4–7 minor version.
 pub const REQ_KEEP_ALIVE: u32 = 1 << 8;
@@ -32,9 +34,7 @@ pub const REQUEST_OVERHEAD: usize = 2048;
 #[derive(Debug)]
 pub enum ServerEvent {
     /// A connection was accepted.
-    Connection {
-        conn: u32,
-    },
+    Connection { conn: u32 },
     /// A request head: `head` is latin1 `method\0url\0name\0value…`.
     Request {
         conn: u32,
@@ -44,6 +44,8 @@ pub enum ServerEvent {
     Body {
         conn: u32,
         data: Bytes,
+        /// This chunk closed the body gate: JS opens it (see `PAUSE_GATE`).
+        gated: bool,
     },
     /// The request body is complete; `trailers` is latin1 `name\0value…`.
     BodyEnd {
@@ -60,21 +62,13 @@ pub enum ServerEvent {
         raw: Option<Bytes>,
     },
     /// headersTimeout or requestTimeout expired (core answers 408).
-    RequestTimeout {
-        conn: u32,
-    },
+    RequestTimeout { conn: u32 },
     /// The idle timeout set with `socket.setTimeout` expired.
-    Timeout {
-        conn: u32,
-    },
+    Timeout { conn: u32 },
     /// Bytes queued in Rust for this connection were all written.
-    Drain {
-        conn: u32,
-    },
+    Drain { conn: u32 },
     /// The peer finished sending (EOF).
-    End {
-        conn: u32,
-    },
+    End { conn: u32 },
     /// The connection is gone; `errno` is 0 or the OS error that ended it.
     /// `bytes_read` is final: JS can no longer ask once the id is gone.
     Close {
@@ -84,14 +78,9 @@ pub enum ServerEvent {
         bytes_read: u64,
     },
     /// Raw bytes after an upgrade, or on a client connection.
-    Data {
-        conn: u32,
-        data: Bytes,
-    },
+    Data { conn: u32, data: Bytes },
     /// A client connection is established.
-    Connect {
-        conn: u32,
-    },
+    Connect { conn: u32 },
 }
 
 impl ServerEvent {

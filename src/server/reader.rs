@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use std::sync::atomic::Ordering;
 
-use super::conn::{Task, READ_CHUNK};
+use super::conn::{Task, BODY_GATE, PAUSE_GATE, READ_CHUNK};
 use super::events::*;
 use crate::bridge::lock;
 use crate::bridge::record::{join_fields, join_trailers};
@@ -204,6 +204,7 @@ impl Task<'_> {
             head: text,
             flags,
         });
+        self.gate_left = decoder.is_some().then_some(BODY_GATE);
         let next = match decoder {
             Some(decoder) => Reading::Body(BodyState {
                 decoder,
@@ -235,7 +236,8 @@ impl Task<'_> {
                 if self.buf.is_empty() {
                     None
                 } else {
-                    let take = (*remaining).min(self.buf.len() as u64) as usize;
+                    let room = self.gate_left.unwrap_or(usize::MAX);
+                    let take = (*remaining).min(self.buf.len().min(room) as u64) as usize;
                     *remaining -= take as u64;
                     Some(ChunkedEvent::Data(self.buf.split_to(take).freeze()))
                 }
@@ -254,8 +256,10 @@ impl Task<'_> {
                 false
             }
             Some(ChunkedEvent::Data(data)) => {
-                self.emit(ServerEvent::Body { conn, data });
-                if matches!(body.decoder, BodyDecoder::Length(0)) {
+                let ends = matches!(body.decoder, BodyDecoder::Length(0));
+                let gated = self.use_gate(data.len(), ends);
+                self.emit(ServerEvent::Body { conn, data, gated });
+                if ends {
                     self.emit(ServerEvent::BodyEnd {
                         conn,
                         trailers: None,
@@ -288,6 +292,25 @@ impl Task<'_> {
                 true
             }
         }
+    }
+
+    /// Count `len` body bytes against the gate; true if they close it (more
+    /// of the body is to come): reading stops until JS opens it.
+    fn use_gate(&mut self, len: usize, body_ends: bool) -> bool {
+        let Some(left) = self.gate_left else {
+            return false;
+        };
+        let left = left.saturating_sub(len);
+        if left > 0 && !body_ends {
+            self.gate_left = Some(left);
+            return false;
+        }
+        self.gate_left = None;
+        if body_ends {
+            return false;
+        }
+        lock(&self.conn.shared).pause |= PAUSE_GATE;
+        true
     }
 
     /// The latin1 record JS slices a request out of, and its flags.
