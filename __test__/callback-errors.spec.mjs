@@ -8,71 +8,18 @@
 // what it saw; the two outputs must be the same.
 
 import test from 'ava';
-import { same, get } from './helpers/diff.mjs';
+import { get } from './helpers/diff.mjs';
+import { sameInChild } from './helpers/child-scenario.mjs';
 
 const pipelined = (n, from = 0) => Array.from({ length: n }, (_, i) => get(`/${from + i}`)).join('');
 const post = (url, body) => `POST ${url} HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
 
-// The child's preamble: `http` is the implementation under test, `log`
-// prints one observation, `raw(port, writes)` sends each write (a string,
-// or a number of ms to wait) from a net client and resolves with what it
-// received once the peer closed or 250 ms passed (`quiet`: without logging
-// its error); `listen(server)` resolves
-// with its port.
-const PRELUDE = `
-  const net = require('node:net');
-  const log = (...a) => console.log(JSON.stringify(a));
-  process.on('uncaughtException', (err) => log('uncaught', err.message));
-  const mask = (s) => s.replace(/Date: [^\\r]*/g, 'Date: X');
-  function raw(port, writes, { quiet = false } = {}) {
-    return new Promise((resolve) => {
-      const c = net.connect(port, '127.0.0.1');
-      let got = '';
-      let closed = false;
-      c.on('data', (d) => { got += d; });
-      c.on('error', (e) => { if (!quiet) log('raw error', e.code); });
-      c.on('close', () => { closed = true; resolve({ got: mask(got), closed }); });
-      c.on('connect', async () => {
-        for (const w of writes) {
-          if (typeof w === 'number') await new Promise((r) => setTimeout(r, w));
-          else c.write(w);
-        }
-        setTimeout(() => { resolve({ got: mask(got), closed }); c.destroy(); }, 250);
-      });
-    });
-  }
-  const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
-  function clientErrors(server) {
-    server.on('clientError', (err, socket) => {
-      log('clientError', err.code, err.message, err.rawPacket && String(err.rawPacket));
-      socket.destroy();
-    });
-  }
-`;
-
-/** Runs `body` (after PRELUDE, with `http` bound) in a child of each
- * implementation; returns node's lines for extra checks. */
-async function sameInChild(t, body) {
-  const node = await same(t, async (http, ctx) => {
-    const { nodeHttp: core, RHTTP_PATH: rpath } = await import('./helpers/diff.mjs');
-    const mod = http === core ? 'node:http' : rpath;
-    const code = `const http = require(${JSON.stringify(mod)});\n${PRELUDE}\n(async () => {\n${body}\n})().then(() => process.exit(0));`;
-    const r = await ctx.spawnNode(code, { ms: 4000 });
-    return { code: r.code, timedOut: r.timedOut, lines: r.stdout.trim().split('\n').map((l) => JSON.parse(l)) };
-  }, { timeout: 10000 });
-  t.is(node.result.code, 0);
-  return node.result.lines;
-}
 
 
 test('server: a request handler throws: pipelined requests after it in the same read are dropped, the next read is HPE_CB_HEADERS_COMPLETE', async (t) => {
   const lines = await sameInChild(t, `
-    const s = http.createServer((req, res) => {
-      log('req', req.url);
-      res.end('r ' + req.url);
-      if (req.url === '/1') throw new Error('boom');
-    });
-    clientErrors(s);
+    const s = throwingServer((req) => req.url === '/1');
+    clientErrors(s, true);
     const port = await listen(s);
     log(await raw(port, [${JSON.stringify(pipelined(3))}, 100, ${JSON.stringify(get('/5'))}]));
   `);
@@ -82,11 +29,7 @@ test('server: a request handler throws: pipelined requests after it in the same 
 
 test('server: a request handler throws on a keep-alive connection: the next request gets the default 400', async (t) => {
   const lines = await sameInChild(t, `
-    const s = http.createServer((req, res) => {
-      log('req', req.url);
-      res.end('r ' + req.url);
-      if (req.url === '/0') throw new Error('boom');
-    });
+    const s = throwingServer((req) => req.url === '/0');
     const port = await listen(s);
     log(await raw(port, [${JSON.stringify(get('/0'))}, 100, ${JSON.stringify(get('/1'))}]));
   `);
@@ -103,7 +46,7 @@ test('server: a request\'s \'data\' handler throws: HPE_JS_EXCEPTION, and that r
       req.on('end', () => { log('end', req.url); res.end('r ' + req.url); });
       req.on('close', () => log('req close', req.url, req.complete));
     });
-    clientErrors(s);
+    clientErrors(s, true);
     const port = await listen(s);
     log(await raw(port, [${JSON.stringify(post('/0', 'abc') + post('/1', 'def') + post('/2', 'ghi'))}, 100, ${JSON.stringify(post('/5', 'xyz'))}]));
   `);
@@ -139,7 +82,7 @@ test('server: a handler throws before its body arrived in the same read: the bod
       res.end('r');
       throw new Error('boom');
     });
-    clientErrors(s);
+    clientErrors(s, true);
     const port = await listen(s);
     log(await raw(port, [${JSON.stringify(post('/0', 'abcdef'))}]));
   `);
@@ -150,7 +93,7 @@ test('server: a checkContinue handler throws', async (t) => {
   await sameInChild(t, `
     const s = http.createServer((req, res) => log('req', req.url));
     s.on('checkContinue', (req, res) => { log('checkContinue', req.url); res.writeContinue(); throw new Error('boom'); });
-    clientErrors(s);
+    clientErrors(s, true);
     const port = await listen(s);
     const head = 'POST /0 HTTP/1.1\\r\\nHost: x\\r\\nExpect: 100-continue\\r\\nContent-Length: 3\\r\\n\\r\\n';
     log(await raw(port, [head, 100, 'abc']));
@@ -165,7 +108,7 @@ test('server: an \'upgrade\' handler throws: core emits it after parsing, the so
       socket.on('data', (d) => { log('socket data', String(d)); socket.end('bye'); });
       throw new Error('boom');
     });
-    clientErrors(s);
+    clientErrors(s, true);
     const port = await listen(s);
     const head = 'GET /u HTTP/1.1\\r\\nHost: x\\r\\nConnection: Upgrade\\r\\nUpgrade: x\\r\\n\\r\\n';
     log(await raw(port, [head + 'early', 100, 'later']));
@@ -178,7 +121,7 @@ test('server: a throwing handler on one connection leaves the others alone', asy
       res.end('r ' + req.url);
       if (req.url === '/bad') throw new Error('boom');
     });
-    clientErrors(s);
+    clientErrors(s, true);
     const port = await listen(s);
     const [a, b] = await Promise.all([
       raw(port, [${JSON.stringify(get('/bad'))}, 100, ${JSON.stringify(get('/after'))}]),

@@ -245,6 +245,10 @@ Agent.prototype.getName = function getName(options = kEmptyObject) {
                   options.family, options.socketPath);
 };
 
+// Read once: a program may replace Agent.prototype.getName itself, and
+// then fastPoolName must not stand in for it.
+const stockGetName = Agent.prototype.getName;
+
 function poolName(host, port, localAddress, family, socketPath) {
   let name = host || 'localhost';
 
@@ -274,12 +278,19 @@ function poolName(host, port, localAddress, family, socketPath) {
 // that merge; this reads it from both objects instead. Only for the
 // objects core's ClientRequest and Agent make (null prototypes, own
 // properties) and the stock getName.
-function fastPoolName(agent, options) {
+function fastPoolName(agent, options, req) {
   const own = agent.options;
-  if (agent.getName !== Agent.prototype.getName || typeof options !== 'object' ||
+  if (agent.getName !== stockGetName || typeof options !== 'object' ||
       options === null || Object.getPrototypeOf(options) !== null ||
       typeof own !== 'object' || own === null || Object.getPrototypeOf(own) !== null) {
     return undefined;
+  }
+  // What normalizeServerName would throw for (a Host header that is not a
+  // string), core throws for every request.
+  const servername = mergedOption(own, options, 'servername');
+  if (!servername && servername !== '') {
+    const hostHeader = req.getHeader('host');
+    if (hostHeader) validateString(hostHeader, 'options.headers.host');
   }
   return poolName(mergedOption(own, options, 'host'), mergedOption(own, options, 'port'),
                   mergedOption(own, options, 'localAddress'), mergedOption(own, options, 'family'),
@@ -318,7 +329,7 @@ Agent.prototype.addRequest = function addRequest(req, options, port/* legacy */,
   // The merged options, made here only if fastPoolName cannot do without;
   // otherwise only if a socket is to be made or the request waits.
   let merged = null;
-  let name = fastPoolName(this, options);
+  let name = fastPoolName(this, options, req);
   if (name === undefined) {
     merged = mergeOptions(this, options);
     normalizeServerName(merged, req);

@@ -33,7 +33,7 @@ const CALLBACK_ERRORS = [
   null,
   ['HPE_CB_HEADERS_COMPLETE', 'User callback error'],
   ['HPE_JS_EXCEPTION', 'JS Exception'],
-  ['HPE_CB_MESSAGE_COMPLETE', 'User callback error'],
+  ['HPE_CB_MESSAGE_COMPLETE', '`on_message_complete` callback error'],
 ];
 const { kIncomingMessage, splitRecord, splitTrailers, keptRawHeaders } = require('./common');
 

@@ -99,6 +99,7 @@ let debug = util.debuglog('http', (fn) => {
 const kCorked = Symbol('corked');
 const kUniqueHeaders = Symbol('kUniqueHeaders');
 const kBytesWritten = Symbol('kBytesWritten');
+const kEndWroteNothing = Symbol('rhttp.endWroteNothing');
 const kErrored = Symbol('errored');
 const kHighWaterMark = Symbol('kHighWaterMark');
 const kRejectNonStandardBodyWrites = Symbol('kRejectNonStandardBodyWrites');
@@ -1085,6 +1086,8 @@ OutgoingMessage.prototype.end = function end(chunk, encoding, callback) {
   } else if (!this._headerSent || this.writableLength || chunk) {
     this._send('', 'latin1', finish);
   } else {
+    // Nothing reaches the socket at the end (rhttp: see resOnFinish).
+    this[kEndWroteNothing] = true;
     process.nextTick(finish);
   }
 
@@ -1214,6 +1217,7 @@ module.exports = {
   OutgoingMessage,
   // Module-private in core; exported for rhttp's ServerResponse/ClientRequest.
   kBytesWritten,
+  kEndWroteNothing,
   kCorked,
   kErrored,
   kRejectNonStandardBodyWrites,

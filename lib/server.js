@@ -27,7 +27,9 @@ const {
   continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar,
   keptRawHeaders, splitRecord, splitTrailers, RECORD_LENGTH_PREFIXED,
 } = require('./common');
-const { kUniqueHeaders, parseUniqueHeadersOption, OutgoingMessage } = require('./outgoing');
+const {
+  kUniqueHeaders, parseUniqueHeadersOption, OutgoingMessage, kEndWroteNothing,
+} = require('./outgoing');
 const { kOutHeaders, kNeedDrain } = require('./internal/http');
 const { IncomingMessage } = require('./incoming');
 const { ConnResetException, codes, UVExceptionWithHostPort } = require('./internal/errors');
@@ -595,9 +597,14 @@ Server.prototype[EE.captureRejectionSymbol] = function(err, event, ...args) {
 // ---------------------------------------------------------------------------
 // Events from Rust
 
+// Counts drained batches: a callback error tells the rest of its batch
+// (the read that threw, as far as JS can tell) from later reads.
+let batchSeq = 0;
+
 function dispatchEvents(server) {
   const native = server[kNative];
   if (native === null) return;
+  batchSeq++;
   const events = native.drain();
   runEvents(server, events, 0);
 }
@@ -643,6 +650,9 @@ function runEvents(server, events, i) {
 // Set around the calls only, so a throw leaves it set (no try/catch).
 const CB_HEADERS_COMPLETE = 0;
 const CB_BODY = 1;
+const CB_MESSAGE_COMPLETE = 2;
+const CALLBACK_ERROR_CODES = ['HPE_CB_HEADERS_COMPLETE', 'HPE_JS_EXCEPTION', 'HPE_CB_MESSAGE_COMPLETE'];
+const CALLBACK_ERROR_REASONS = ['User callback error', 'JS Exception', '`on_message_complete` callback error'];
 let callbackSocket = null;
 let callbackKind = CB_HEADERS_COMPLETE;
 
@@ -661,6 +671,8 @@ function callbackFailed() {
   const state = socket[kState];
   if (!state || state.callbackFailed) return;
   state.callbackFailed = true;
+  state.callbackKind = callbackKind;
+  state.callbackBatch = batchSeq;
   binding.connCallbackError(socket._rhttpId, callbackKind);
 }
 
@@ -668,10 +680,23 @@ function callbackFailed() {
 function droppedAfterCallbackError(socket, kind, ev, at) {
   const state = socket[kState];
   if (!state || !state.callbackFailed) return false;
-  if (kind === EV_REQUEST || kind === EV_BODY || kind === EV_BODY_GATED || kind === EV_BODY_END) return true;
-  if (kind !== EV_PARSE_ERROR) return false;
-  const code = ev[at + 2];
-  return code !== 'HPE_CB_HEADERS_COMPLETE' && code !== 'HPE_JS_EXCEPTION';
+  if (kind === EV_PARSE_ERROR) {
+    // Rust's report of the first read after the failure: once, and no
+    // error found in bytes core never parsed.
+    if (state.callbackReported || !CALLBACK_ERROR_CODES.includes(ev[at + 2])) return true;
+    state.callbackReported = true;
+    return false;
+  }
+  if (kind !== EV_REQUEST && kind !== EV_BODY && kind !== EV_BODY_GATED && kind !== EV_BODY_END) return false;
+  if (batchSeq !== state.callbackBatch && !state.callbackReported) {
+    // Parsed from a later read while the throwing handler still ran (Rust
+    // reads on): core's failed parser reports that read.
+    state.callbackReported = true;
+    const raw = kind === EV_BODY || kind === EV_BODY_GATED ? ev[at + 2] : Buffer.alloc(0);
+    const k = state.callbackKind;
+    onParseError(socket, CALLBACK_ERROR_CODES[k], CALLBACK_ERROR_REASONS[k], 0, raw);
+  }
+  return true;
 }
 
 function handleEvent(server, kind, ev, at) {
@@ -824,8 +849,13 @@ function connectionListener(socket) {
     outgoingData: 0,
     requestsCount: 0,
     keepAliveTimeoutSet: false,
-    // A user callback threw out of a request head or body (callbackFailed).
+    // A user callback threw out of a request head or body (callbackFailed):
+    // its CB_* kind, the batch it threw in, and whether the resulting parse
+    // error was reported.
     callbackFailed: false,
+    callbackKind: CB_HEADERS_COMPLETE,
+    callbackBatch: 0,
+    callbackReported: false,
     // Core's parser default is MAX_HEADER_PAIRS = 2000 rawHeaders entries.
     maxHeaderPairs: typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount << 1 : 2000,
   };
@@ -1096,7 +1126,9 @@ function onRequestHead(server, socket, head, flags) {
   callbackSocket = null;
   if (!hasBody) {
     req.complete = true;
+    enterCallback(socket, CB_MESSAGE_COMPLETE);
     req.push(null);
+    callbackSocket = null;
   }
 }
 
@@ -1163,7 +1195,10 @@ function onBodyEnd(socket, trailers) {
     const list = splitTrailers(trailers);
     req._addHeaderLines(list, list.length);
   }
+  // A 'readable' handler may run here, inside core's on_message_complete.
+  enterCallback(socket, CB_MESSAGE_COMPLETE);
   req.push(null);
+  callbackSocket = null;
   // Read the next message even if this body was left unread.
   socket._rhttpReadStart();
 }
@@ -1330,7 +1365,12 @@ function resOnFinish(req, res, socket, state, server) {
       // A little over the advertised value, to make ECONNRESET on the
       // client's reuse less likely.
       const ms = server.keepAliveTimeout + HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER;
-      if (socket[kFed] !== undefined || !socket._rhttpUnmuteTimeout(ms)) socket.setTimeout(ms);
+      // Unmuting restarts the timer from the last write: only if the end
+      // of the response was one.
+      if (socket[kFed] !== undefined || res[kEndWroteNothing] === true ||
+          !socket._rhttpUnmuteTimeout(ms)) {
+        socket.setTimeout(ms);
+      }
       state.keepAliveTimeoutSet = true;
     }
   } else {

@@ -46,6 +46,8 @@ pub enum CallbackError {
     HeadersComplete,
     /// on_body: a request's 'data' handler.
     Body,
+    /// on_message_complete: a 'readable' handler run by the end of a body.
+    MessageComplete,
 }
 
 impl CallbackError {
@@ -54,6 +56,7 @@ impl CallbackError {
         match kind {
             0 => Some(CallbackError::HeadersComplete),
             1 => Some(CallbackError::Body),
+            2 => Some(CallbackError::MessageComplete),
             _ => None,
         }
     }
@@ -62,6 +65,7 @@ impl CallbackError {
         match self {
             CallbackError::HeadersComplete => "HPE_CB_HEADERS_COMPLETE",
             CallbackError::Body => "HPE_JS_EXCEPTION",
+            CallbackError::MessageComplete => "HPE_CB_MESSAGE_COMPLETE",
         }
     }
 
@@ -69,6 +73,7 @@ impl CallbackError {
         match self {
             CallbackError::HeadersComplete => "User callback error",
             CallbackError::Body => "JS Exception",
+            CallbackError::MessageComplete => "`on_message_complete` callback error",
         }
     }
 }
