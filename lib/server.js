@@ -645,7 +645,7 @@ function runEvents(server, events, i) {
   }
 }
 
-// The socket whose request head or body user code is handling, with
+// The socket whose request head, body or body end user code is handling, with
 // core's llhttp callback it stands for (CB_*, as in src/server/reader.rs).
 // Set around the calls only, so a throw leaves it set (no try/catch).
 const CB_HEADERS_COMPLETE = 0;
@@ -663,8 +663,10 @@ function enterCallback(socket, kind) {
 
 // In core an exception out of an llhttp callback leaves the parser failed:
 // the rest of that read is dropped, and the next read is a clientError
-// (HPE_CB_HEADERS_COMPLETE or HPE_JS_EXCEPTION). Rust reports the next
-// read; the events already queued are the rest of this one.
+// (HPE_CB_HEADERS_COMPLETE, HPE_JS_EXCEPTION, HPE_CB_MESSAGE_COMPLETE).
+// Rust reports the next read. Events queued in this batch count as the
+// rest of this read; those of a later batch, parsed while the handler ran,
+// as the next one (droppedAfterCallbackError).
 function callbackFailed() {
   const socket = callbackSocket;
   callbackSocket = null;
@@ -676,7 +678,8 @@ function callbackFailed() {
   binding.connCallbackError(socket._rhttpId, callbackKind);
 }
 
-/** An event queued before the parser failed, which core never parsed. */
+/** After a callback error: drops the parser events core never parsed, and
+ * reports the first read after it once (Rust's report or a later batch). */
 function droppedAfterCallbackError(socket, kind, ev, at) {
   const state = socket[kState];
   if (!state || !state.callbackFailed) return false;

@@ -418,8 +418,8 @@ pub fn conn_decide_upgrade(env: Env, conn: u32, raw: bool) -> Result<Option<RawV
     }
 }
 
-/// A user callback threw while JS handled a request head (`kind` 0) or
-/// body chunk (1): the connection's parser fails as llhttp does.
+/// A user callback threw while JS handled a request head (`kind` 0), a body
+/// chunk (1) or a body's end (2): the connection's parser fails as llhttp's.
 #[napi(catch_unwind)]
 pub fn conn_callback_error(conn: u32, kind: u32) {
     if let (Some(c), Some(error)) = (registry::get(conn), CallbackError::from_js(kind)) {
