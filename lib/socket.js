@@ -340,8 +340,8 @@ class Socket extends net.Socket {
   // on (to the same value) after each response: two native calls per
   // request. Instead, switching off only mutes the Rust timer, and switching
   // back to the value Rust has unmutes it. Rust counts from the last
-  // activity, and the response's writes just happened, so the timer runs
-  // from then, as a restarted one would.
+  // activity; resOnFinish unmutes only when the response's end was a write,
+  // so the timer runs from then, as a restarted one would.
   _rhttpMuteTimeout() {
     if (this.destroyed) return;
     this.timeout = 0;
