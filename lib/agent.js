@@ -301,15 +301,12 @@ function mergedOption(own, options, key) {
   return key in own ? own[key] : options[key];
 }
 
-function mergeOptions(agent, options) {
-  options = { __proto__: null, ...options, ...agent.options };
-  if (options.socketPath)
-    options.path = options.socketPath;
-  return options;
-}
-
+// Core's merge of a request's options with the agent's, as addRequest and
+// createSocket make it.
 function mergedForSocket(agent, options, req) {
-  const merged = mergeOptions(agent, options);
+  const merged = { __proto__: null, ...options, ...agent.options };
+  if (merged.socketPath)
+    merged.path = merged.socketPath;
   normalizeServerName(merged, req);
   return merged;
 }
@@ -331,8 +328,7 @@ Agent.prototype.addRequest = function addRequest(req, options, port/* legacy */,
   let merged = null;
   let name = fastPoolName(this, options, req);
   if (name === undefined) {
-    merged = mergeOptions(this, options);
-    normalizeServerName(merged, req);
+    merged = mergedForSocket(this, options, req);
     name = this.getName(merged);
   }
   if (!this.sockets[name]) {
@@ -391,11 +387,7 @@ Agent.prototype.addRequest = function addRequest(req, options, port/* legacy */,
 };
 
 Agent.prototype.createSocket = function createSocket(req, options, cb) {
-  options = { __proto__: null, ...options, ...this.options };
-  if (options.socketPath)
-    options.path = options.socketPath;
-
-  normalizeServerName(options, req);
+  options = mergedForSocket(this, options, req);
 
   const name = this.getName(options);
   options._agentKey = name;
