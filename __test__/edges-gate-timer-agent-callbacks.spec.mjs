@@ -2,8 +2,8 @@
 // (2cf682c), the muted keep-alive timer (4b9f7fb), the 64 KiB body gate
 // (05cb345), the agent's unmerged options (3314dae), and the idle-memory /
 // idle-read changes (9ac0161, 8ea1863). Each scenario runs against node:http
-// and rhttp; `test.failing` marks a difference still open. Written as a
-// review of those commits; its FIXED notes say what it found.
+// and rhttp (none is a known failure now). Written as a review of those
+// commits; its FIXED notes say what it found.
 
 import anyTest from 'ava';
 import { createRequire } from 'node:module';
@@ -15,8 +15,6 @@ const KB = 1024;
 
 // Timing and backpressure scenarios: one at a time.
 const test = anyTest.serial;
-// REVIEW_SHOW=1 runs the known failures as plain tests, to see their diffs.
-const failing = process.env.REVIEW_SHOW ? test : test.failing;
 
 const mask = (s) => s.replace(/Date: [^\r]*/g, 'Date: X');
 
@@ -71,15 +69,15 @@ test('callback error: a body piece in a later read, parsed while the throwing \'
   t.deepEqual(lines.filter((l) => l[0] === 'clientError').map((l) => l[1]), ['HPE_JS_EXCEPTION']);
 });
 
-// FINDING (gap in 2cf682c, half fixed): core's on_message_complete pushes
-// null into the request, and Readable's onEofChunk emits 'readable'
+// FIXED (was a FINDING, a gap in 2cf682c): core's on_message_complete pushes null
+// into the request, and Readable's onEofChunk emits 'readable'
 // synchronously there. A 'readable' handler that throws at EOF fails core's
-// parser (HPE_CB_MESSAGE_COMPLETE): the next request gets a 400. rhttp now
+// parser (HPE_CB_MESSAGE_COMPLETE): the next request gets a 400. rhttp
 // fails the parser too (lib/server.js onBodyEnd runs the push under
-// CB_MESSAGE_COMPLETE), but its handler runs a second time ('readable'
-// again from a tick the earlier push of the same batch scheduled): two
-// uncaught exceptions and a 'write after end' where core has one.
-failing('callback error: a \'readable\' handler that throws at the end of the body (message complete) fails the parser', async (t) => {
+// CB_MESSAGE_COMPLETE). Its handler used to run a second time, from the
+// tick the body chunk before had queued: core runs that tick before
+// on_message_complete (on_body is a MakeCallback), and now so does rhttp.
+test('callback error: a \'readable\' handler that throws at the end of the body (message complete) fails the parser', async (t) => {
   const lines = await sameInChild(t, `
     const s = http.createServer((req, res) => {
       log('req', req.url);

@@ -628,14 +628,7 @@ function runEvents(server, events, i) {
       }
       i += EVENT_WIDTH[kind];
       handleEvent(server, kind, events, at);
-      if (kind === EV_REQUEST && i < n && (events[at + 3] & REQ_HAS_BODY) !== 0) {
-        // In core the ticks a 'request' handler queues (a stream's resume)
-        // run before that request's body is delivered, while pipelined
-        // bodiless requests arrive back to back (observed on Node 20).
-        // Continue the batch after those ticks.
-        process.nextTick(runEvents, server, events, i);
-        i = n;
-      }
+      if (kind === EV_BODY || kind === EV_BODY_GATED) afterBodyCallback(server, events[at + 1]);
     }
   } finally {
     // A throwing 'request' handler is an uncaught exception, as in core; the
@@ -655,6 +648,8 @@ const CALLBACK_ERROR_CODES = ['HPE_CB_HEADERS_COMPLETE', 'HPE_JS_EXCEPTION', 'HP
 const CALLBACK_ERROR_REASONS = ['User callback error', 'JS Exception', '`on_message_complete` callback error'];
 let callbackSocket = null;
 let callbackKind = CB_HEADERS_COMPLETE;
+// Node's own tick-queue flush, the one a MakeCallback runs as it returns.
+const runNextTicks = process._tickCallback;
 
 function enterCallback(socket, kind) {
   callbackSocket = socket;
@@ -734,7 +729,16 @@ function handleSocketEvent(server, socket, id, kind, ev, at) {
     }
     return;
   }
-  if (socket.destroyed) return;
+  const state = socket[kState];
+  if (!socket.destroyed) {
+    if (state) state.liveBatch = batchSeq;
+  } else if (state === null || state === undefined || state.liveBatch !== batchSeq ||
+             !((kind >= EV_REQUEST && kind <= EV_BODY_END) || kind === EV_BODY_GATED)) {
+    // Core's parser goes on through the rest of the read it was executing
+    // when a callback destroyed the socket (bodies, pipelined requests and
+    // their ends); nothing after that read.
+    return;
+  }
   // Parser events are kinds EV_REQUEST..EV_PARSE_ERROR and EV_BODY_GATED.
   if ((kind <= EV_PARSE_ERROR || kind === EV_BODY_GATED) &&
       droppedAfterCallbackError(socket, kind, ev, at)) return;
@@ -859,6 +863,8 @@ function connectionListener(socket) {
     callbackKind: CB_HEADERS_COMPLETE,
     callbackBatch: 0,
     callbackReported: false,
+    // The last batch in which an event found the socket not destroyed.
+    liveBatch: 0,
     // Core's parser default is MAX_HEADER_PAIRS = 2000 rawHeaders entries.
     maxHeaderPairs: typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount << 1 : 2000,
   };
@@ -1186,6 +1192,20 @@ function onBody(socket, chunk, gated) {
     }
   }
   if (gated) socket._rhttpOpenGate();
+}
+
+// Core calls its body callback through MakeCallback, from the socket's read:
+// the ticks and microtasks it queued run before llhttp goes on (message
+// complete, the next request), and one that throws fails the parser. Run
+// outside the socket's async scope, which a throwing tick would leave
+// unbalanced. A stream handed to the server is parsed inside its own 'data'
+// callback, so there they wait.
+function afterBodyCallback(server, id) {
+  const socket = server[kSockets].get(id);
+  if (socket === undefined || socket[kFed] !== undefined) return;
+  enterCallback(socket, CB_BODY);
+  runNextTicks();
+  callbackSocket = null;
 }
 
 function onBodyEnd(socket, trailers) {
