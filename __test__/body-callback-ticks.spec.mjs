@@ -156,3 +156,31 @@ test('a Connection: close response finished before its request body, which came 
   `);
   t.true(lines.some((l) => l[0] === 'end'));
 });
+
+test('a handler destroys the socket: a parse error later in that read still reaches clientError', async (t) => {
+  const lines = await sameInChild(t, `
+    const s = http.createServer((req, res) => {
+      log('req', req.url, req.socket.destroyed);
+      req.on('close', () => log('close', req.url));
+      if (req.url === '/0') req.socket.destroy();
+      else res.end('x');
+    });
+    s.on('clientError', (e, socket) => { log('clientError', e.code, socket.destroyed); socket.destroy(); });
+    const port = await listen(s);
+    log(await raw(port, [${JSON.stringify(get('/0') + get('/1') + 'BAD\r\n\r\n')}], { quiet: true }));
+  `);
+  t.true(lines.some((l) => l[0] === 'clientError'));
+});
+
+test('a handler destroys the socket, a parse error follows in that read, no clientError listener', async (t) => {
+  await sameInChild(t, `
+    const s = http.createServer((req, res) => {
+      log('req', req.url);
+      req.socket.on('error', (e) => log('socket error', e.code));
+      req.socket.on('close', () => log('socket close'));
+      req.socket.destroy();
+    });
+    const port = await listen(s);
+    log(await raw(port, [${JSON.stringify(get('/0') + 'BAD\r\n\r\n')}], { quiet: true }));
+  `);
+});

@@ -729,19 +729,18 @@ function handleSocketEvent(server, socket, id, kind, ev, at) {
     }
     return;
   }
+  // Parser events are kinds EV_REQUEST..EV_PARSE_ERROR and EV_BODY_GATED.
+  const parserEvent = kind <= EV_PARSE_ERROR || kind === EV_BODY_GATED;
   const state = socket[kState];
   if (!socket.destroyed) {
     if (state) state.liveBatch = batchSeq;
-  } else if (state === null || state === undefined || state.liveBatch !== batchSeq ||
-             !((kind >= EV_REQUEST && kind <= EV_BODY_END) || kind === EV_BODY_GATED)) {
+  } else if (!parserEvent || !state || state.liveBatch !== batchSeq) {
     // Core's parser goes on through the rest of the read it was executing
-    // when a callback destroyed the socket (bodies, pipelined requests and
-    // their ends); nothing after that read.
+    // when a callback destroyed the socket (bodies, pipelined requests,
+    // their ends, a parse error); nothing after that read.
     return;
   }
-  // Parser events are kinds EV_REQUEST..EV_PARSE_ERROR and EV_BODY_GATED.
-  if ((kind <= EV_PARSE_ERROR || kind === EV_BODY_GATED) &&
-      droppedAfterCallbackError(socket, kind, ev, at)) return;
+  if (parserEvent && droppedAfterCallbackError(socket, kind, ev, at)) return;
   switch (kind) {
     case EV_REQUEST:
       onRequestHead(server, socket, ev[at + 2], ev[at + 3]);
