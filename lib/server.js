@@ -616,7 +616,7 @@ function runEvents(server, events, i) {
     while (i < n) {
       const kind = events[i];
       const at = i;
-      if ((kind === EV_END || kind === EV_CLOSE) && at !== start) {
+      if ((kind === EV_END || kind === EV_CLOSE || isEofParseError(kind, events, at)) && at !== start) {
         // Core reads the FIN (or the reset) in its own callback, after the
         // ticks the events before it queued (a request's 'end', a handler
         // answering from it, a finished response's 'close') have run: the
@@ -636,6 +636,12 @@ function runEvents(server, events, i) {
     if (callbackSocket !== null) callbackFailed();
     if (i < n) process.nextTick(runEvents, server, events, i);
   }
+}
+
+/** A message cut short by the peer's FIN: core finds it in socketOnEnd
+ * (parser.finish()), so it travels with the FIN. */
+function isEofParseError(kind, ev, at) {
+  return kind === EV_PARSE_ERROR && ev[at + 5] === null;
 }
 
 // The socket whose request head, body or body end user code is handling, with
@@ -755,7 +761,13 @@ function handleSocketEvent(server, socket, id, kind, ev, at) {
       onBodyEnd(socket, ev[at + 2]);
       break;
     case EV_PARSE_ERROR:
-      onParseError(socket, ev[at + 2], ev[at + 3], ev[at + 4], ev[at + 5]);
+      if (ev[at + 5] === null && socket[kFed] === undefined) {
+        // The FIN, with the error socketOnEnd reports instead of ending.
+        state.eofError = [ev[at + 2], ev[at + 3], ev[at + 4]];
+        onEof(socket);
+      } else {
+        onParseError(socket, ev[at + 2], ev[at + 3], ev[at + 4], ev[at + 5]);
+      }
       break;
     case EV_REQUEST_TIMEOUT:
       socketOnError.call(socket, new ERR_HTTP_REQUEST_TIMEOUT());
@@ -767,22 +779,26 @@ function handleSocketEvent(server, socket, id, kind, ev, at) {
       socket._rhttpOnDrain();
       break;
     case EV_END:
-      // Nothing is read after the peer's FIN: keep the count for when the
-      // Rust connection is gone.
-      if (socket._rhttpSaveCounters !== undefined) socket._rhttpSaveCounters();
       if (socket[kFed] !== undefined) {
         socketOnEnd.call(socket);
       } else {
-        // In core the FIN is a read callback of its own, after the ticks
-        // queued by the data before it.
-        socket[kEofPending] = true;
-        setImmediate(pushEof, socket);
+        onEof(socket);
       }
       break;
     case EV_DATA:
       socket._rhttpPushRaw(ev[at + 2]);
       break;
   }
+}
+
+function onEof(socket) {
+  // Nothing is read after the peer's FIN: keep the count for when the Rust
+  // connection is gone.
+  socket._rhttpSaveCounters();
+  // In core the FIN is a read callback of its own, after the ticks queued
+  // by the data before it.
+  socket[kEofPending] = true;
+  setImmediate(pushEof, socket);
 }
 
 function pushEof(socket) {
@@ -864,6 +880,8 @@ function connectionListener(socket) {
     callbackReported: false,
     // The last batch in which an event found the socket not destroyed.
     liveBatch: 0,
+    // [code, reason, bytesParsed] of a message the peer's FIN cut short.
+    eofError: null,
     // Core's parser default is MAX_HEADER_PAIRS = 2000 rawHeaders entries.
     maxHeaderPairs: typeof server.maxHeadersCount === 'number' ? server.maxHeadersCount << 1 : 2000,
   };
@@ -992,7 +1010,12 @@ function socketOnEnd() {
   const socket = this;
   const server = socket.server;
   const state = socket[kState];
-  if (!server.httpAllowHalfOpen) {
+  if (state.eofError !== null) {
+    // Core's parser.finish() failed: the message was cut short.
+    const [code, reason, bytesParsed] = state.eofError;
+    state.eofError = null;
+    onParseError(socket, code, reason, bytesParsed, null);
+  } else if (!server.httpAllowHalfOpen) {
     socket.end();
   } else if (state.outgoing.length) {
     state.outgoing[state.outgoing.length - 1]._last = true;
