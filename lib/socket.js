@@ -15,6 +15,7 @@ const kId = Symbol('rhttp.connId');
 const kNativeTimeout = Symbol('rhttp.nativeTimeout');
 const kTimeoutMuted = Symbol('rhttp.timeoutMuted');
 const kPendingWriteCb = Symbol('rhttp.pendingWriteCb');
+const kPendingFinal = Symbol('rhttp.pendingFinal');
 const kRaw = Symbol('rhttp.raw');
 const kPauseBits = Symbol('rhttp.pauseBits');
 const kUnref = Symbol('rhttp.unref');
@@ -131,6 +132,7 @@ class Socket extends net.Socket {
     });
     this[kId] = id;
     this[kPendingWriteCb] = null;
+    this[kPendingFinal] = null;
     this[kRaw] = false;
     this[kPauseBits] = 0;
     // Rust holds a request body at its gate (PAUSE_GATE) until readStart.
@@ -174,6 +176,8 @@ class Socket extends net.Socket {
   _rhttpClosed(bytesRead) {
     const c = this[kLastCounters];
     this[kLastCounters] = [bytesRead, c ? c[1] : 0, 0];
+    // The shutdown is done, if one was pending: 'finish' before 'close'.
+    finishFinal(this);
   }
 
   /** Remember Rust's counters: the connection may be gone by the time
@@ -276,7 +280,11 @@ class Socket extends net.Socket {
 
   _final(cb) {
     binding.connEnd(this[kId]);
-    cb();
+    // Core's shutdown completes in libuv's next poll phase, after the
+    // current ticks and setImmediate callbacks: 'finish' (and destroySoon's
+    // destroy) wait as long, or until the connection is gone.
+    this[kPendingFinal] = cb;
+    queueMicrotask(() => finishFinal(this));
   }
 
   // ---- readable side: used only once the connection is raw (upgrade) ----
@@ -432,6 +440,14 @@ function isUtf8(encoding) {
 
 function isLatin1(encoding) {
   return encoding === 'latin1' || encoding === 'binary' || encoding === 'ascii';
+}
+
+function finishFinal(socket) {
+  const cb = socket[kPendingFinal];
+  if (cb !== null) {
+    socket[kPendingFinal] = null;
+    cb();
+  }
 }
 
 function emitCloseNT(socket, hadError) {

@@ -139,6 +139,20 @@ pub(super) struct Shared {
     pub(super) closed: bool,
     /// A write from the JS thread failed; the task reports it.
     pub(super) write_error: Option<i32>,
+    /// A reset the task read as the end of the stream (`Task::read`): the
+    /// next write that fails with EPIPE reports it instead, as the kernel
+    /// would have had the read not taken it.
+    pub(super) consumed_reset: Option<i32>,
+}
+
+/// A write's errno, with a reset the reader consumed put back.
+fn write_errno(st: &mut Shared, e: &io::Error) -> i32 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        if let Some(errno) = st.consumed_reset.take() {
+            return errno;
+        }
+    }
+    os_error(e)
 }
 
 pub struct Conn {
@@ -229,7 +243,7 @@ impl Conn {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => {
-                    st.write_error = Some(e.raw_os_error().unwrap_or(0));
+                    st.write_error = Some(write_errno(&mut st, &e));
                     drop(st);
                     self.wake.notify_one();
                     return WriteStatus::Closed;
@@ -271,7 +285,7 @@ impl Conn {
             Ok(_) => true,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => true,
             Err(e) => {
-                st.write_error = Some(e.raw_os_error().unwrap_or(0));
+                st.write_error = Some(write_errno(st, &e));
                 false
             }
         }
@@ -512,6 +526,7 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
             }
         },
         read_eof: false,
+        hup_after_read: false,
         last_activity: Instant::now(),
         timeout_fired: false,
         idle_generation: 0,
@@ -545,6 +560,9 @@ pub(super) struct Task<'a> {
     pub(super) gate_left: Option<usize>,
     pub(super) reading: Reading,
     pub(super) read_eof: bool,
+    /// A short read found the peer's reset already flagged: the next read
+    /// is the end of the stream, not the error (libuv's POLLHUP rule).
+    hup_after_read: bool,
     pub(super) last_activity: Instant,
     pub(super) timeout_fired: bool,
     /// The `idle_generation` the task has seen.
@@ -646,6 +664,11 @@ impl Task<'_> {
                 && !self.read_eof
                 && self.reading_wants_bytes()
                 && self.conn.inflight.load(Ordering::Acquire) < self.inflight_limit();
+            if want_read && self.hup_after_read {
+                self.hup_after_read = false;
+                self.at_eof()?;
+                continue;
+            }
             let recheck = self.recheck_at(&idle, generation);
             let deadline = min_opt(self.next_deadline(idle), recheck);
             lock(&self.conn.shared).armed = deadline;
@@ -657,11 +680,12 @@ impl Task<'_> {
                 _ = &mut notified => {}
                 r = self.conn.stream.writable(), if want_write => {
                     r.map_err(|e| (os_error(&e), "write"))?;
-                    self.flush().map_err(|e| (os_error(&e), "write"))?;
+                    self.flush()
+                        .map_err(|e| (write_errno(&mut lock(&self.conn.shared), &e), "write"))?;
                 }
-                r = self.conn.stream.readable(), if want_read => {
-                    r.map_err(|e| (os_error(&e), "read"))?;
-                    self.read()?;
+                r = self.conn.stream.read_ready(), if want_read => {
+                    let hung_up = r.map_err(|e| (os_error(&e), "read"))?;
+                    self.read(hung_up)?;
                 }
                 _ = sleep_until_opt(deadline), if deadline.is_some() => {
                     if recheck.is_some() {
@@ -673,31 +697,30 @@ impl Task<'_> {
         }
     }
 
-    fn read(&mut self) -> TaskResult {
+    /// One read. `hung_up`: the socket's reset was flagged when it became
+    /// readable. libuv then ends the stream after a short read instead of
+    /// reading the error, so data and a reset that arrive together are
+    /// data and an EOF in core (and no ECONNRESET).
+    fn read(&mut self, hung_up: bool) -> TaskResult {
         // A body's reads took the whole buffer (each one split off to JS):
         // read the next into a fresh one, not through `IDLE_READ`'s copy.
-        let read = if self.buf.capacity() == 0
+        let (read, room) = if self.buf.capacity() == 0
             && !self.is_raw()
             && matches!(self.reading, Reading::Head { .. })
         {
-            self.read_idle()
+            (self.read_idle(), READ_CHUNK)
         } else {
             let chunk = self.read_chunk();
             if self.buf.capacity() - self.buf.len() < chunk / 4 {
                 self.buf.reserve(chunk);
             }
-            self.conn.stream.try_read_buf(&mut self.buf)
+            let room = self.buf.capacity() - self.buf.len();
+            (self.conn.stream.try_read_buf(&mut self.buf), room)
         };
         match read {
-            Ok(0) => {
-                self.read_eof = true;
-                self.on_eof();
-                if self.shutdown_sent {
-                    return Err((0, ""));
-                }
-                Ok(())
-            }
+            Ok(0) => self.at_eof(),
             Ok(n) => {
+                self.hup_after_read = hung_up && n < room;
                 self.read_start = self.total_read;
                 self.total_read += n as u64;
                 self.conn.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
@@ -716,8 +739,32 @@ impl Task<'_> {
                 Ok(())
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            // A raw stream (a client's) whose JS side has not taken the data
+            // read before the reset yet: core's loop, not having polled
+            // since, would find both at once (see `hung_up` above) and end
+            // the stream without the error. (Not for HTTP server
+            // connections: there core's parser consumes the reads in C++
+            // and its timing differs; measured to match as it is.)
+            Err(e)
+                if e.kind() == io::ErrorKind::ConnectionReset
+                    && self.is_raw()
+                    && self.conn.inflight.load(Ordering::Acquire) > 0 =>
+            {
+                lock(&self.conn.shared).consumed_reset = Some(os_error(&e));
+                self.at_eof()
+            }
             Err(e) => Err((os_error(&e), "read")),
         }
+    }
+
+    /// The peer's FIN (or a reset read as one, see `read`).
+    fn at_eof(&mut self) -> TaskResult {
+        self.read_eof = true;
+        self.on_eof();
+        if self.shutdown_sent {
+            return Err((0, ""));
+        }
+        Ok(())
     }
 
     /// `read` for a connection without a buffer: through `IDLE_READ`, then

@@ -38,11 +38,14 @@ impl Endpoint {
 }
 
 impl Stream {
-    pub async fn readable(&self) -> io::Result<()> {
+    /// Waits until a read can be tried; true when the socket's error flag
+    /// (a reset) was raised with it, which is libuv's POLLHUP here.
+    pub async fn read_ready(&self) -> io::Result<bool> {
+        let interest = Interest::READABLE | Interest::ERROR;
         match self {
-            Stream::Tcp(s) => s.readable().await,
-            Stream::Unix(s) => s.readable().await,
-            Stream::Fed(f) => f.readable().await,
+            Stream::Tcp(s) => s.ready(interest).await.map(|r| r.is_error()),
+            Stream::Unix(s) => s.ready(interest).await.map(|r| r.is_error()),
+            Stream::Fed(f) => f.readable().await.map(|()| false),
         }
     }
 
