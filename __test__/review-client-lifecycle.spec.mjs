@@ -1056,8 +1056,10 @@ async function workerServer(ctx, pieces) {
 // Core reads whatever the kernel has buffered in one read (up to 64 KiB):
 // pieces that arrived while the thread was busy come out as ONE socket
 // 'data' / res 'data' ('defghi'), and only in the next poll phase, after the
-// setImmediate queued in 'response'. rhttp delivers each piece as Rust read
-// it ('def', 'ghi': one socket 'data' each) and before that setImmediate.
+// setImmediate queued in 'response'. rhttp delivered each piece as Rust read
+// it ('def', 'ghi'); now it joins them (lib/client_socket.js joinReads), but
+// still before that setImmediate: Node's threadsafe function runs the batch
+// Rust queued meanwhile in the same uv_async callback.
 test.failing('body pieces arriving while the thread is busy: res \'data\' chunking', async (t) => {
   await sameFrozen(t, async (http, ctx) => {
     const port = await workerServer(ctx, ['HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc', 10, 'def', 10, 'ghi']);
@@ -1072,9 +1074,9 @@ test.failing('body pieces arriving while the thread is busy: res \'data\' chunki
   });
 });
 
-// Same: core's socket 'data' is the whole head + body in one chunk; rhttp
-// emits the three pieces the server wrote.
-test.failing('head pieces arriving while the thread is busy', async (t) => {
+// FIXED: core's socket 'data' is the whole head + body in one chunk; rhttp
+// emitted the three pieces the server wrote.
+test('head pieces arriving while the thread is busy', async (t) => {
   await sameFrozen(t, async (http, ctx) => {
     const port = await workerServer(ctx, ['HTTP/1.1 200 OK\r\n', 10, 'Content-Length: 3\r\n', 10, '\r\nabc']);
     const a = agent(http, ctx, { keepAlive: true });

@@ -82,11 +82,35 @@ function run(events, i) {
       // tick throws, the batch goes on from this event, unflushed.)
       if ((kind === EV_END || kind === EV_CLOSE) && at !== start) runNextTicks();
       i += EVENT_WIDTH[kind];
+      if (kind === EV_DATA) i = joinReads(events, at, i);
       handle(kind, events, at);
     }
   } finally {
     if (i < n) process.nextTick(run, events, i);
   }
+}
+
+// Core's read: up to 64 KiB of what the kernel holds.
+const READ_SIZE = 64 * 1024;
+const DATA_WIDTH = EVENT_WIDTH[EV_DATA];
+
+/** Rust read on while JS was busy: what core would take in one read (the
+ * EV_DATA records of the same socket that follow, up to READ_SIZE) becomes
+ * one chunk at `at`. Returns the index after the records joined. */
+function joinReads(events, at, next) {
+  const id = events[at + 1];
+  let size = events[at + 2].length;
+  let end = next;
+  while (end < events.length && events[end] === EV_DATA && events[end + 1] === id &&
+         size + events[end + 2].length <= READ_SIZE) {
+    size += events[end + 2].length;
+    end += DATA_WIDTH;
+  }
+  if (end === next) return next;
+  const chunks = [];
+  for (let k = at; k < end; k += DATA_WIDTH) chunks.push(events[k + 2]);
+  events[at + 2] = Buffer.concat(chunks, size);
+  return end;
 }
 
 function handle(kind, ev, at) {
