@@ -455,13 +455,14 @@ test('chunked body with trailers in one read, a \'readable\' reader, a GET in a 
 // that runs the ticks and microtasks queued so far) for trailers, at the
 // 32nd header field, and — once it has done so on a connection
 // (have_flushed_ is reset only when the parser is initialised for the
-// connection) — at every later request head of that connection.
+// connection) — at every later request head of that connection. All FIXED
+// (were differences; lib/server.js earlyHeaderFlush, Rust's REQ_EARLY_FLUSH).
 
 // Core: the trailers' Flush runs ticks before the message completes, and
 // every later head on the connection flushes again, so the first request's
 // 'end' (queued by push(null)) comes before the pipelined 'request'.
-// rhttp: 'request' /1 is emitted first, then 'end' /0.
-test.failing('trailers, then a GET in the same read: the first request\'s \'end\' before the next \'request\'', async (t) => {
+// rhttp emitted 'request' /1 first, then 'end' /0.
+test('trailers, then a GET in the same read: the first request\'s \'end\' before the next \'request\'', async (t) => {
   const lines = await sameInChild(t, `
     ${server(`req.resume(); req.on('end', () => res.end('r' + req.url));`)}
     log(await raw(port, [${J(chunkedHead('/0') + CHUNKED + get('/1'))}], { quiet: true }));
@@ -473,8 +474,8 @@ test.failing('trailers, then a GET in the same read: the first request\'s \'end\
 // Core: after a request with trailers on a connection, every later head is
 // flushed through MakeCallback: a microtask queued by /a's handler runs
 // before 'request' /b, even though /a and /b come in one later read.
-// rhttp: the microtask runs after 'request' /b.
-test.failing('after a request with trailers, later pipelined heads on the connection run pending microtasks first', async (t) => {
+// rhttp ran the microtask after 'request' /b.
+test('after a request with trailers, later pipelined heads on the connection run pending microtasks first', async (t) => {
   const lines = await sameInChild(t, `
     ${server(`req.resume(); Promise.resolve().then(() => log('micro', req.url)); process.nextTick(() => log('tick', req.url)); req.on('end', () => res.end('r' + req.url));`)}
     log(await raw(port, [${J(chunkedHead('/0') + CHUNKED)}, 50, ${J(get('/a') + get('/b'))}], { quiet: true }));
@@ -501,8 +502,8 @@ const manyHeaders = (url, n) => {
 
 // Core: parsing the 32nd header field of /1 flushes the first 31 through
 // MakeCallback, running the ticks and microtasks /0's handler queued before
-// 'request' /1. rhttp: they run after 'request' /1.
-test.failing('a request with 40 headers pipelined behind a GET: ticks of the first handler run before the second \'request\'', async (t) => {
+// 'request' /1. rhttp ran them after 'request' /1.
+test('a request with 40 headers pipelined behind a GET: ticks of the first handler run before the second \'request\'', async (t) => {
   const lines = await sameInChild(t, `
     ${server(`Promise.resolve().then(() => log('micro', req.url)); process.nextTick(() => log('tick', req.url)); res.end('r' + req.url);`)}
     log(await raw(port, [${J(get('/0') + manyHeaders('/1', 40))}], { quiet: true }));
@@ -523,8 +524,8 @@ test('a request with 30 headers pipelined behind a GET: no ticks before its \'re
 
 // Core: once a head of 40 fields was flushed early, have_flushed_ stays
 // set: later pipelined heads, even small ones, run pending ticks first.
-// rhttp: they don't.
-test.failing('after a request with 40 headers, later small pipelined heads run pending ticks first', async (t) => {
+// rhttp's did not.
+test('after a request with 40 headers, later small pipelined heads run pending ticks first', async (t) => {
   const lines = await sameInChild(t, `
     ${server(`Promise.resolve().then(() => log('micro', req.url)); process.nextTick(() => log('tick', req.url)); res.end('r' + req.url);`)}
     log(await raw(port, [${J(manyHeaders('/0', 40))}, 50, ${J(get('/a') + get('/b'))}], { quiet: true }));
@@ -691,9 +692,9 @@ test('FIN in the middle of a body read in paused mode', async (t) => {
 // flush (a MakeCallback) while parsing the next head of 40 fields.
 // Core: the early flush of /1's head runs /0's throwing tick before
 // 'request' /1 (uncaught, and the parse goes on: /1 is still answered).
-// rhttp: the tick throws after 'request' /1. Same cause as the 40-header
-// tests above.
-test.failing('a throwing tick from a request handler, a 40-header request pipelined in the same read', async (t) => {
+// rhttp threw it after 'request' /1 (FIXED with the 40-header
+// tests above).
+test('a throwing tick from a request handler, a 40-header request pipelined in the same read', async (t) => {
   await sameInChild(t, `
     ${server(`if (req.url === '/0') process.nextTick(() => { throw new Error('tick boom'); }); res.end('r' + req.url);`)}
     log(await raw(port, [${J(get('/0') + manyHeaders('/1', 40))}, 50, ${J(get('/2'))}], { quiet: true }));

@@ -26,6 +26,7 @@ module.exports = {
   REQ_UPGRADE: 1 << 9,
   REQ_HAS_BODY: 1 << 10,
   REQ_PIPELINED: 1 << 12, // more requests came in the same read
+  REQ_EARLY_FLUSH: 1 << 13, // 32 header fields or more (core flushes them early)
 
   PAUSE_BODY: binding.PAUSE_BODY,
   PAUSE_PIPELINE: binding.PAUSE_PIPELINE,

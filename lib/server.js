@@ -20,7 +20,7 @@ const {
   binding, EVENT_WIDTH,
   EV_CONNECTION, EV_REQUEST, EV_BODY, EV_BODY_END, EV_PARSE_ERROR,
   EV_REQUEST_TIMEOUT, EV_TIMEOUT, EV_DRAIN, EV_END, EV_CLOSE, EV_DATA, EV_BODY_GATED,
-  REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, REQ_PIPELINED, PAUSE_BODY, PAUSE_PIPELINE, PAUSE_GATE,
+  REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, REQ_PIPELINED, REQ_EARLY_FLUSH, PAUSE_BODY, PAUSE_PIPELINE, PAUSE_GATE,
 } = require('./native');
 const { Socket } = require('./socket');
 const {
@@ -64,6 +64,8 @@ const kClosedAfterEof = Symbol('rhttp.closedAfterEof');
 // event of the connection runs in it, so AsyncLocalStorage state a handler
 // sets is seen by that request's later callbacks and by no other connection.
 const kAsyncScope = Symbol('rhttp.asyncScope');
+// Connection ids whose parser flushed headers early (see earlyHeaderFlush).
+const kFlushedConns = Symbol('rhttp.flushedConns');
 const kEmptyObject = Object.freeze({ __proto__: null });
 
 const HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER = 1000;
@@ -626,6 +628,7 @@ function runEvents(server, events, i) {
         i = n;
         break;
       }
+      if (kind === EV_REQUEST || kind === EV_BODY_END) earlyHeaderFlush(server, kind, events, at);
       i += EVENT_WIDTH[kind];
       handleEvent(server, kind, events, at);
       if (kind === EV_BODY || kind === EV_BODY_GATED) afterBodyCallback(server, events[at + 1]);
@@ -724,6 +727,7 @@ function handleEvent(server, kind, ev, at) {
 function handleSocketEvent(server, socket, id, kind, ev, at) {
   if (kind === EV_CLOSE) {
     server[kSockets].delete(id);
+    if (server[kFlushedConns] !== undefined) server[kFlushedConns].delete(id);
     if (socket[kFed] === undefined) socket._rhttpClosed(ev[at + 4]);
     // A fed stream belongs to user code; close it only if Rust failed.
     if (socket[kEofPending] === true && ev[at + 2] === 0) {
@@ -1214,6 +1218,26 @@ function onBody(socket, chunk, gated) {
     }
   }
   if (gated) socket._rhttpOpenGate();
+}
+
+// Core's parser binding hands header fields to JS early (Parser::Flush, a
+// MakeCallback: pending ticks and microtasks run) at a head's 32nd field and
+// for trailers; once it did, at every later head of the connection too
+// (have_flushed_ is reset only for a new connection). Not for a stream
+// handed to the server: parsed inside its 'data' callback, the ticks wait.
+function earlyHeaderFlush(server, kind, ev, at) {
+  const id = ev[at + 1];
+  let flushed = server[kFlushedConns];
+  if (kind === EV_REQUEST) {
+    if ((ev[at + 3] & REQ_EARLY_FLUSH) === 0 && (flushed === undefined || !flushed.has(id))) return;
+  } else if (ev[at + 2] === null) {
+    return;
+  }
+  const socket = server[kSockets].get(id);
+  if (socket === undefined || socket[kFed] !== undefined) return;
+  if (flushed === undefined) flushed = server[kFlushedConns] = new Set();
+  flushed.add(id);
+  runNextTicks();
 }
 
 // Core calls its body callback through MakeCallback, from the socket's read:

@@ -27,6 +27,11 @@ pub const REQ_HAS_BODY: u32 = 1 << 10;
 /// More bytes came behind this bodiless request in the same read: a
 /// pipelining client, whose responses JS corks into one write.
 pub const REQ_PIPELINED: u32 = 1 << 12;
+/// A head of `EARLY_FLUSH_FIELDS` header fields or more: core's parser
+/// binding hands such a head to JS early, through a MakeCallback that runs
+/// the pending ticks first (node_http_parser.cc, kMaxHeaderFieldsCount).
+pub const REQ_EARLY_FLUSH: u32 = 1 << 13;
+pub const EARLY_FLUSH_FIELDS: usize = 32;
 
 /// In-flight cost of one request beyond its head bytes (see `inflight_cost`).
 pub const REQUEST_OVERHEAD: usize = 2048;

@@ -342,6 +342,9 @@ impl Task<'_> {
         if has_body {
             flags |= REQ_HAS_BODY;
         }
+        if head.headers.len() >= EARLY_FLUSH_FIELDS {
+            flags |= REQ_EARLY_FLUSH;
+        }
         (text, flags)
     }
 
