@@ -10,6 +10,7 @@ const { AsyncResource } = require('node:async_hooks');
 const { isIP } = require('node:net');
 
 const { Socket, ConnHandle, errnoError, kId, applyPauseBits } = require('./socket');
+const { runNextTicks } = require('./common');
 const {
   binding, EVENT_WIDTH,
   EV_CONNECT, EV_DATA, EV_END, EV_CLOSE, EV_DRAIN, EV_TIMEOUT,
@@ -63,9 +64,6 @@ function addRef(delta) {
 function dispatch() {
   run(native.drain(), 0);
 }
-
-// Node's own tick-queue flush, the one a MakeCallback runs as it returns.
-const runNextTicks = process._tickCallback;
 
 function run(events, i) {
   const n = events.length;

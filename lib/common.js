@@ -139,7 +139,12 @@ function keptRawHeaders(list, maxEntries) {
   return kept >= list.length ? list : list.slice(0, kept);
 }
 
+// Node's own tick-queue flush, the one a MakeCallback runs as it returns:
+// rhttp runs it where core's parser or socket reads go through one.
+const runNextTicks = process._tickCallback;
+
 module.exports = {
+  runNextTicks,
   keptRawHeaders,
   RECORD_LENGTH_PREFIXED,
   splitRecord,

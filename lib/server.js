@@ -25,7 +25,7 @@ const {
 const { Socket } = require('./socket');
 const {
   continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar,
-  keptRawHeaders, splitRecord, splitTrailers, RECORD_LENGTH_PREFIXED,
+  keptRawHeaders, splitRecord, splitTrailers, RECORD_LENGTH_PREFIXED, runNextTicks,
 } = require('./common');
 const {
   kUniqueHeaders, parseUniqueHeadersOption, OutgoingMessage, kEndWroteNothing,
@@ -657,8 +657,6 @@ const CALLBACK_ERROR_CODES = ['HPE_CB_HEADERS_COMPLETE', 'HPE_JS_EXCEPTION', 'HP
 const CALLBACK_ERROR_REASONS = ['User callback error', 'JS Exception', '`on_message_complete` callback error'];
 let callbackSocket = null;
 let callbackKind = CB_HEADERS_COMPLETE;
-// Node's own tick-queue flush, the one a MakeCallback runs as it returns.
-const runNextTicks = process._tickCallback;
 
 function enterCallback(socket, kind) {
   callbackSocket = socket;
@@ -1220,6 +1218,13 @@ function onBody(socket, chunk, gated) {
   if (gated) socket._rhttpOpenGate();
 }
 
+/** The connection's socket if core would parse it from the socket's reads
+ * (MakeCallback flushes apply), not inside a handed stream's 'data'. */
+function readSocket(server, id) {
+  const socket = server[kSockets].get(id);
+  return socket === undefined || socket[kFed] !== undefined ? undefined : socket;
+}
+
 // Core's parser binding hands header fields to JS early (Parser::Flush, a
 // MakeCallback: pending ticks and microtasks run) at a head's 32nd field and
 // for trailers; once it did, at every later head of the connection too
@@ -1233,8 +1238,7 @@ function earlyHeaderFlush(server, kind, ev, at) {
   } else if (ev[at + 2] === null) {
     return;
   }
-  const socket = server[kSockets].get(id);
-  if (socket === undefined || socket[kFed] !== undefined) return;
+  if (readSocket(server, id) === undefined) return;
   if (flushed === undefined) flushed = server[kFlushedConns] = new Set();
   flushed.add(id);
   runNextTicks();
@@ -1247,8 +1251,8 @@ function earlyHeaderFlush(server, kind, ev, at) {
 // unbalanced. A stream handed to the server is parsed inside its own 'data'
 // callback, so there they wait.
 function afterBodyCallback(server, id) {
-  const socket = server[kSockets].get(id);
-  if (socket === undefined || socket[kFed] !== undefined) return;
+  const socket = readSocket(server, id);
+  if (socket === undefined) return;
   enterCallback(socket, CB_BODY);
   runNextTicks();
   callbackSocket = null;
