@@ -3,16 +3,23 @@
 // what rhttp/register does for rhttp, for any module with the node:http API, so that the
 // app scenarios (express, ws-echo) can run a fake implementation (harness tests).
 // require('http') / require('node:http') return that module, except inside the module
-// itself (a fake usually wraps core http). CommonJS only, which is all the app scripts need.
+// itself and the files of its package directory (a fake usually wraps core http; a build of
+// rhttp takes STATUS_CODES from it). CommonJS only, which is all the app scripts need.
 const Module = require('node:module')
+const fs = require('node:fs')
+const path = require('node:path')
 
 const target = process.env.RHTTP_BENCH_HTTP
 if (!target) throw new Error('preload-impl.js: RHTTP_BENCH_HTTP is not set')
 
+const ownDir = fs.statSync(target).isDirectory() ? target + path.sep : null
+const isOwnFile = (filename) =>
+  filename === target || (ownDir !== null && filename.startsWith(ownDir) && !filename.includes(`${path.sep}node_modules${path.sep}`))
+
 let impl = null
 const load = Module._load
 Module._load = function _load(request, parent, isMain) {
-  if ((request === 'http' || request === 'node:http') && !(parent && parent.filename === target)) {
+  if ((request === 'http' || request === 'node:http') && !(parent && isOwnFile(parent.filename))) {
     if (impl === null) impl = require(target)
     return impl
   }
