@@ -89,13 +89,14 @@ const PRELUDE = `
 `;
 
 /** Runs `body` (after the preamble) in a child of each implementation and
- * asserts the same exit and output; returns node's logged lines. */
-export async function sameInChild(t, body, { ms = 4000, rawWait = 250 } = {}) {
+ * asserts the same exit and output; returns node's logged lines. `env`:
+ * extra environment of both children. */
+export async function sameInChild(t, body, { ms = 4000, rawWait = 250, env } = {}) {
   const node = await same(t, async (http, ctx) => {
     const mod = http === nodeHttp ? 'node:http' : RHTTP_PATH;
     const code = `const http = require(${JSON.stringify(mod)});\nconst RAW_WAIT = ${rawWait};\n${PRELUDE}\n` +
       `(async () => {\n${body}\n})().then(() => process.exit(0));`;
-    const r = await ctx.spawnNode(code, { ms });
+    const r = await ctx.spawnNode(code, { ms, env });
     return { code: r.code, timedOut: r.timedOut, lines: r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
   }, { timeout: ms + 6000 });
   t.is(node.result.code, 0);

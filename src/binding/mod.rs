@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod client;
 pub mod js_callback;
+pub mod js_load;
 pub mod parser;
 pub mod pool;
 pub mod server;

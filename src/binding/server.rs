@@ -177,6 +177,7 @@ impl NativeServer {
 
 /// Take every queued event of `shared` as one flat JS array.
 pub fn drain_events(env: &Env, shared: &ServerShared) -> Result<RawValue> {
+    super::js_load::on_drain();
     let batch = shared.events.drain();
     let mut out = ArrayBuilder::new(env.raw(), batch.len() * 4)?;
     for event in batch {
@@ -344,7 +345,7 @@ pub fn conn_cork(conn: u32) {
 #[napi(catch_unwind)]
 pub fn conn_uncork(conn: u32) {
     if let Some(c) = registry::get(conn) {
-        c.uncork();
+        c.uncork(super::js_load::write_behind());
     }
 }
 

@@ -13,6 +13,7 @@ use napi::bindgen_prelude::BufferSlice;
 use napi::{check_status, sys, Env, JsString, JsValue, Result};
 use napi_derive::napi;
 
+use super::js_load;
 use crate::server::conn::WriteStatus;
 use crate::server::registry;
 
@@ -34,7 +35,7 @@ fn status_code(s: WriteStatus) -> i32 {
 #[napi(catch_unwind)]
 pub fn conn_write(conn: u32, data: BufferSlice<'_>) -> i32 {
     match registry::get(conn) {
-        Some(c) => status_code(c.write(&data)),
+        Some(c) => status_code(c.write(&data, js_load::write_behind())),
         None => -1,
     }
 }
@@ -54,7 +55,7 @@ pub fn conn_write_str(
     };
     with_scratch(|buf| {
         append_str(&env, buf, &data, len as usize, latin1)?;
-        Ok(status_code(c.write(buf)))
+        Ok(status_code(c.write(buf, js_load::write_behind())))
     })
 }
 
@@ -73,7 +74,7 @@ pub fn conn_write_head_buffer(
     with_scratch(|buf| {
         append_str(&env, buf, &head, head_len as usize, true)?;
         buf.extend_from_slice(&body);
-        Ok(status_code(c.write(buf)))
+        Ok(status_code(c.write(buf, js_load::write_behind())))
     })
 }
 

@@ -5,7 +5,9 @@
 //! go straight to the socket with `try_write`, so a small response costs one
 //! native call and no cross-thread wake-up. Whatever the kernel does not take
 //! is queued here and flushed by the task, which reports `Drain` when the
-//! queue empties (that is when the JS `Writable` callback runs).
+//! queue empties (that is when the JS `Writable` callback runs). A busy JS
+//! thread writes behind instead: its bytes are queued as sent and the task
+//! writes them (see `binding::js_load`).
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
@@ -70,6 +72,7 @@ pub const PAUSE_GATE: u8 = 8;
 /// Body bytes of each request handed to JS before the gate: core's read size.
 pub(super) const BODY_GATE: usize = 64 * 1024;
 
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum WriteStatus {
     /// Everything went to the kernel.
     Flushed,
@@ -198,7 +201,9 @@ impl Conn {
 
     // ---- commands from the JS thread ----
 
-    pub fn write(&self, data: &[u8]) -> WriteStatus {
+    /// `behind`: queue the bytes for the task rather than send them on this
+    /// thread (still `Flushed`: like corked bytes, they count as sent).
+    pub fn write(&self, data: &[u8], behind: bool) -> WriteStatus {
         let mut st = lock(&self.shared);
         if st.closed || st.destroy_requested || st.end_requested {
             return WriteStatus::Closed;
@@ -211,7 +216,8 @@ impl Conn {
         if data.is_empty() {
             // Nothing to send: done now, or once what is queued has gone
             // (an empty buffer in the queue would make writev return 0).
-            if st.corked || st.out.is_empty() {
+            // Bytes a cork held or written behind count as sent already.
+            if st.corked || st.out.is_empty() || !st.drain_wanted {
                 return WriteStatus::Flushed;
             }
             st.drain_wanted = true;
@@ -230,6 +236,21 @@ impl Conn {
                 self.wake.notify_one();
                 return WriteStatus::Closed;
             }
+        }
+        if behind && st.out_bytes + data.len() <= CORK_LIMIT {
+            let was_empty = st.out.is_empty();
+            st.out_bytes += data.len();
+            st.out.push_back(Bytes::copy_from_slice(data));
+            drop(st);
+            if was_empty {
+                self.wake.notify_one();
+            }
+            return WriteStatus::Flushed;
+        }
+        if !st.drain_wanted && !st.out.is_empty() && !self.send_accepted(&mut st) {
+            drop(st);
+            self.wake.notify_one();
+            return WriteStatus::Closed;
         }
         let mut rest = data;
         if st.out.is_empty() {
@@ -264,18 +285,37 @@ impl Conn {
     }
 
     /// Send what `cork` held, from this thread as far as the kernel takes
-    /// it; the task writes the rest.
-    pub fn uncork(&self) {
+    /// it (unless `behind`); the task writes the rest.
+    pub fn uncork(&self, behind: bool) {
         let mut st = lock(&self.shared);
         if !std::mem::take(&mut st.corked) {
             return;
         }
-        let ok = self.write_out(&mut st);
+        let ok = behind || self.write_out(&mut st);
         let rest = !st.out.is_empty();
         drop(st);
         if !ok || rest {
             self.wake.notify_one();
         }
+    }
+
+    /// Send the queued bytes already reported sent (a cork's, or written
+    /// behind) as far as the kernel takes them, before a direct write: the
+    /// kernel gets them first, as it would have. False (the error kept for
+    /// the task) when the connection failed.
+    fn send_accepted(&self, st: &mut Shared) -> bool {
+        while !st.out.is_empty() {
+            match self.writev_out(st) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    st.write_error = Some(write_errno(st, &e));
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// One `writev` of the queue on the calling thread. False (and the
@@ -983,6 +1023,109 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bridge::Doorbell;
+    use crate::server::options::ServerOptions;
+    use std::io::Read;
+
+    struct Silent;
+    impl Doorbell for Silent {
+        fn ring(&self) {}
+    }
+
+    /// A connection over a loopback pair, its task not started (so nothing
+    /// but the calls under test moves bytes), and the peer's end.
+    fn conn_pair(rt: &tokio::runtime::Runtime) -> (Arc<Conn>, std::net::TcpStream) {
+        let _guard = rt.enter();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (ours, _) = listener.accept().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let stream = Stream::Tcp(tokio::net::TcpStream::from_std(ours).unwrap());
+        let server = Arc::new(ServerShared::new(
+            ServerOptions::default(),
+            Box::new(Silent),
+        ));
+        let conn = Conn::new(server, stream);
+        // Let the reactor see the socket writable, as the io thread would.
+        rt.block_on(conn.stream.writable()).unwrap();
+        (conn, peer)
+    }
+
+    fn received(peer: &mut std::net::TcpStream, n: usize) -> Vec<u8> {
+        let mut got = vec![0u8; n];
+        peer.read_exact(&mut got).unwrap();
+        got
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_write_behind_is_queued_as_sent_and_a_destroy_sends_it() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        assert_eq!(conn.write(b"hello ", true), WriteStatus::Flushed);
+        assert_eq!(conn.write(b"world", true), WriteStatus::Flushed);
+        assert_eq!(lock(&conn.shared).out_bytes, 11);
+        assert!(!lock(&conn.shared).drain_wanted);
+        // Core's bytes were in the kernel before the close: so are these.
+        conn.destroy();
+        assert!(lock(&conn.shared).out.is_empty());
+        assert_eq!(received(&mut peer, 11), b"hello world");
+    }
+
+    #[test]
+    fn a_direct_write_after_writes_behind_sends_them_first() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        assert_eq!(conn.write(b"first ", true), WriteStatus::Flushed);
+        assert_eq!(conn.write(b"", true), WriteStatus::Flushed);
+        assert_eq!(conn.write(b"second", false), WriteStatus::Flushed);
+        assert!(lock(&conn.shared).out.is_empty());
+        assert_eq!(received(&mut peer, 12), b"first second");
+    }
+
+    #[test]
+    fn an_empty_write_behind_queued_bytes_waits_only_for_unsent_ones() {
+        let rt = runtime();
+        let (conn, _peer) = conn_pair(&rt);
+        assert_eq!(conn.write(b"sent", true), WriteStatus::Flushed);
+        assert_eq!(conn.write(b"", false), WriteStatus::Flushed);
+        // Bytes the kernel refused (a full socket) are waited for.
+        lock(&conn.shared).drain_wanted = true;
+        assert_eq!(conn.write(b"", false), WriteStatus::Queued);
+    }
+
+    #[test]
+    fn writes_behind_are_bounded_by_the_queue_limit() {
+        let rt = runtime();
+        let (conn, _peer) = conn_pair(&rt);
+        let big = vec![7u8; CORK_LIMIT];
+        assert_eq!(conn.write(&big, true), WriteStatus::Flushed);
+        // Past the limit a write is a direct one: the peer reads nothing,
+        // so the kernel fills up and the rest waits for a `Drain`.
+        let huge = vec![7u8; 64 * 1024 * 1024];
+        assert_eq!(conn.write(&huge, true), WriteStatus::Queued);
+        assert!(lock(&conn.shared).drain_wanted);
+        assert_eq!(conn.write(b"more", true), WriteStatus::Queued);
+    }
+
+    #[test]
+    fn uncork_behind_leaves_the_bytes_to_the_task() {
+        let rt = runtime();
+        let (conn, _peer) = conn_pair(&rt);
+        conn.cork();
+        assert_eq!(conn.write(b"held", false), WriteStatus::Flushed);
+        conn.uncork(true);
+        assert_eq!(lock(&conn.shared).out_bytes, 4);
+        conn.cork();
+        conn.uncork(false);
+        assert_eq!(lock(&conn.shared).out_bytes, 0);
+    }
 
     #[test]
     fn consume_out_advances_across_and_inside_chunks() {
