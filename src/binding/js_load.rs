@@ -34,6 +34,8 @@ const NOT_BUSY: f64 = 0.80;
 /// the switch sits above it. Express's hello world: ~90 µs.
 const SLOW_WRITER: Duration = Duration::from_micros(25);
 const FAST_WRITER: Duration = Duration::from_micros(18);
+/// Samples in a row that must ask for writing behind (see `confirm`).
+const CONFIRM: u8 = 2;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Policy {
@@ -69,6 +71,8 @@ struct Sample {
 thread_local! {
     static LAST: Cell<Option<Sample>> = const { Cell::new(None) };
     static BEHIND: Cell<bool> = const { Cell::new(false) };
+    /// Samples in a row that asked for writing behind.
+    static STREAK: Cell<u8> = const { Cell::new(0) };
     static WRITES: Cell<u64> = const { Cell::new(0) };
 }
 
@@ -94,7 +98,25 @@ pub fn on_drain() {
     };
     LAST.set(Some(now));
     if let Some(last) = last {
-        BEHIND.set(next_mode(BEHIND.get(), last, now));
+        let wants = next_mode(BEHIND.get(), last, now);
+        let (behind, streak) = confirm(BEHIND.get(), wants, STREAK.get());
+        BEHIND.set(behind);
+        STREAK.set(streak);
+    }
+}
+
+/// Going behind takes `CONFIRM` samples in a row asking for it: start-up
+/// (loading, compiling) and a GC pause each look busy and slow per write
+/// for one sample. Coming back takes one.
+fn confirm(behind: bool, wants: bool, streak: u8) -> (bool, u8) {
+    if behind || !wants {
+        return (wants, 0);
+    }
+    let streak = streak + 1;
+    if streak >= CONFIRM {
+        (true, 0)
+    } else {
+        (false, streak)
     }
 }
 
@@ -217,6 +239,16 @@ mod tests {
         assert!(!next_mode(true, a, b));
         let (a, b) = span(19, 1900);
         assert!(!next_mode(true, a, b));
+    }
+
+    #[test]
+    fn going_behind_takes_two_samples_in_a_row_coming_back_one() {
+        assert_eq!(confirm(false, true, 0), (false, 1));
+        assert_eq!(confirm(false, true, 1), (true, 0));
+        // A sample that does not ask for it starts the count again.
+        assert_eq!(confirm(false, false, 1), (false, 0));
+        assert_eq!(confirm(true, true, 0), (true, 0));
+        assert_eq!(confirm(true, false, 0), (false, 0));
     }
 
     #[test]

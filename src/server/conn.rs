@@ -300,8 +300,8 @@ impl Conn {
     }
 
     /// Send the queued bytes already reported sent (a cork's, or written
-    /// behind) as far as the kernel takes them, before a direct write: the
-    /// kernel gets them first, as it would have. False (the error kept for
+    /// behind) as far as the kernel takes them, before a direct write or a
+    /// close: the kernel gets them first, as it would have. False (the error kept for
     /// the task) when the connection failed.
     fn send_accepted(&self, st: &mut Shared) -> bool {
         while !st.out.is_empty() {
@@ -365,9 +365,8 @@ impl Conn {
             // would send its own buffer on close.
             st.corked = false;
             if !st.drain_wanted {
-                // Every buffer a cork held (one per write), as far as the
-                // kernel takes them now.
-                while matches!(self.writev_out(st), Ok(n) if n > 0) {}
+                // A failure needs no report: the connection is going.
+                let _ = self.send_accepted(st);
             }
             st.destroy_requested = true;
         });
