@@ -127,7 +127,8 @@ pub fn write_behind() -> bool {
     write_behind_active()
 }
 
-/// Whether writes go behind now, without counting a write (tests).
+/// Whether writes go behind now, without counting a write (an uncork, whose
+/// writes were counted as they were corked; tests).
 #[napi(catch_unwind)]
 pub fn write_behind_active() -> bool {
     match *POLICY {

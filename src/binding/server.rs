@@ -345,7 +345,7 @@ pub fn conn_cork(conn: u32) {
 #[napi(catch_unwind)]
 pub fn conn_uncork(conn: u32) {
     if let Some(c) = registry::get(conn) {
-        c.uncork(super::js_load::write_behind());
+        c.uncork(super::js_load::write_behind_active());
     }
 }
 
