@@ -35,7 +35,7 @@ fn status_code(s: WriteStatus) -> i32 {
 #[napi(catch_unwind)]
 pub fn conn_write(conn: u32, data: BufferSlice<'_>) -> i32 {
     match registry::get(conn) {
-        Some(c) => status_code(c.write(&data, js_load::write_behind())),
+        Some(c) => status_code(js_load::write(|behind| c.write(&data, behind))),
         None => -1,
     }
 }
@@ -55,7 +55,7 @@ pub fn conn_write_str(
     };
     with_scratch(|buf| {
         append_str(&env, buf, &data, len as usize, latin1)?;
-        Ok(status_code(c.write(buf, js_load::write_behind())))
+        Ok(status_code(js_load::write(|behind| c.write(buf, behind))))
     })
 }
 
@@ -74,7 +74,7 @@ pub fn conn_write_head_buffer(
     with_scratch(|buf| {
         append_str(&env, buf, &head, head_len as usize, true)?;
         buf.extend_from_slice(&body);
-        Ok(status_code(c.write(buf, js_load::write_behind())))
+        Ok(status_code(js_load::write(|behind| c.write(buf, behind))))
     })
 }
 
