@@ -104,6 +104,12 @@ impl Shared {
             self.out.pop_front();
         }
     }
+
+    /// Whether a `Drain` is due now (and owed no longer): a queued write
+    /// waits for it, and the queue is empty, whichever thread emptied it.
+    fn take_drain_due(&mut self) -> bool {
+        self.out.is_empty() && std::mem::take(&mut self.drain_wanted)
+    }
 }
 
 /// State shared between the task and the JS thread, behind one lock.
@@ -292,9 +298,11 @@ impl Conn {
             return;
         }
         let ok = behind || self.write_out(&mut st);
-        let rest = !st.out.is_empty();
+        // The task sends the rest, or reports the `Drain` a write queued
+        // before the cork waits for (sent here, it did not see it go).
+        let wake = !ok || !st.out.is_empty() || st.drain_wanted;
         drop(st);
-        if !ok || rest {
+        if wake {
             self.wake.notify_one();
         }
     }
@@ -648,6 +656,9 @@ impl Task<'_> {
 
             let (pause, want_write, end_requested, destroy, idle, generation, write_error) = {
                 let mut st = lock(&self.conn.shared);
+                if st.take_drain_due() {
+                    self.emit(ServerEvent::Drain { conn: self.conn.id });
+                }
                 if let Some(error) = st.callback_error.take() {
                     // No body follows: the next read is the error.
                     st.pause &= !PAUSE_GATE;
@@ -883,7 +894,7 @@ impl Task<'_> {
         loop {
             let mut st = lock(&self.conn.shared);
             if st.out.is_empty() {
-                if std::mem::take(&mut st.drain_wanted) {
+                if st.take_drain_due() {
                     drop(st);
                     self.emit(ServerEvent::Drain { conn: self.conn.id });
                 }
@@ -1124,6 +1135,33 @@ mod tests {
         conn.cork();
         conn.uncork(false);
         assert_eq!(lock(&conn.shared).out_bytes, 0);
+    }
+
+    #[test]
+    fn an_uncork_that_sends_a_queued_write_leaves_its_drain_to_the_task() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        // A write the kernel refused waits for a `Drain`; a pipelined
+        // request corks the connection before the task sent it.
+        {
+            let mut st = lock(&conn.shared);
+            st.out.push_back(Bytes::from_static(b"queued"));
+            st.out_bytes = 6;
+            st.drain_wanted = true;
+        }
+        conn.cork();
+        conn.uncork(false);
+        assert_eq!(received(&mut peer, 6), b"queued");
+        // Sent from this thread: the task is woken, and owes the `Drain`.
+        let woken = rt.block_on(async {
+            tokio::time::timeout(Duration::from_millis(50), conn.wake.notified())
+                .await
+                .is_ok()
+        });
+        assert!(woken);
+        let mut st = lock(&conn.shared);
+        assert!(st.take_drain_due());
+        assert!(!st.take_drain_due());
     }
 
     #[test]
