@@ -35,6 +35,15 @@ const NOT_BUSY: f64 = 0.65;
 /// ~6 µs over loopback.
 const SLOW_WRITER: Duration = Duration::from_micros(14);
 const FAST_WRITER: Duration = Duration::from_micros(12);
+/// A thread's first writes run cold code: a bare handler's JS per write
+/// falls from ~70 µs to ~5 µs over its first ~8,000 responses as V8
+/// compiles it, which looks like a slow writer (a pipelined bare handler
+/// went behind at start-up on a loaded machine). No verdict before then.
+const WARM_UP_WRITES: u64 = 8_000;
+/// Fewer writes than this in a sample say too little about their cost (a
+/// GC pause, a burst of new connections); at 1 ms of JS per write the send
+/// is under 1 % of it and going behind cannot pay anyway.
+const MIN_SAMPLE_WRITES: u64 = 20;
 /// Samples in a row that must ask for writing behind (see `confirm`).
 const CONFIRM: u8 = 2;
 /// A switch to writing behind is a trial (see `Trial`): the samples it
@@ -345,7 +354,11 @@ fn next_mode(behind: bool, from: Sample, to: Sample, send_cost: Duration) -> Ver
         } else {
             Verdict::Keep
         }
-    } else if load > BUSY && per_write > SLOW_WRITER {
+    } else if load > BUSY
+        && per_write > SLOW_WRITER
+        && to.writes >= WARM_UP_WRITES
+        && to.writes.wrapping_sub(from.writes) >= MIN_SAMPLE_WRITES
+    {
         Verdict::Switch
     } else {
         Verdict::Keep
@@ -380,7 +393,7 @@ mod tests {
         let from = Sample {
             wall,
             cpu: Duration::from_millis(500),
-            writes: 1000,
+            writes: 1_000_000,
             in_writes: Duration::from_millis(100),
         };
         let to = Sample {
@@ -406,6 +419,16 @@ mod tests {
         // Slow per write but not busy.
         let (a, b) = span(10_000, 100, 100 * 6);
         assert_eq!(next_mode(false, a, b, SEND), Verdict::Keep);
+        // Too few writes to judge what they cost, or still warming up.
+        let (a, b) = span(19_000, 19, 19 * 6);
+        assert_eq!(next_mode(false, a, b, SEND), Verdict::Keep);
+        let (a, b) = span(19_000, 190, 190 * 6);
+        // (The span ends one write short of the warm-up.)
+        let cold = |s: Sample| Sample {
+            writes: s.writes - 1_000_000 + WARM_UP_WRITES - 191,
+            ..s
+        };
+        assert_eq!(next_mode(false, cold(a), cold(b), SEND), Verdict::Keep);
         // Nothing written (a long computation): the mode stays.
         let (a, b) = span(20_000, 0, 0);
         assert_eq!(next_mode(false, a, b, SEND), Verdict::Keep);
