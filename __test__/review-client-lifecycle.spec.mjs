@@ -1056,11 +1056,10 @@ async function workerServer(ctx, pieces) {
 // Core reads whatever the kernel has buffered in one read (up to 64 KiB):
 // pieces that arrived while the thread was busy come out as ONE socket
 // 'data' / res 'data' ('defghi'), and only in the next poll phase, after the
-// setImmediate queued in 'response'. rhttp delivered each piece as Rust read
-// it ('def', 'ghi'); now it joins them (lib/client_socket.js joinReads), but
-// still before that setImmediate: Node's threadsafe function runs the batch
-// Rust queued meanwhile in the same uv_async callback.
-test.failing('body pieces arriving while the thread is busy: res \'data\' chunking', async (t) => {
+// setImmediate queued in 'response'. FIXED: rhttp joins the pieces Rust read
+// (lib/client_socket.js joinReads), and leaves what arrived during a busy
+// callback to the next turn, no longer to the same uv_async callback.
+test('body pieces arriving while the thread is busy: res \'data\' chunking', async (t) => {
   await sameFrozen(t, async (http, ctx) => {
     const port = await workerServer(ctx, ['HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc', 10, 'def', 10, 'ghi']);
     const a = agent(http, ctx, { keepAlive: true });
@@ -1092,9 +1091,9 @@ test('head pieces arriving while the thread is busy', async (t) => {
 
 // Core: setImmediate queued in 'response' runs before the body that arrived
 // during the busy handler is read, and the socket never emits 'end' (it is
-// destroySoon()'d before the FIN is read). rhttp: body and EOF come before
-// the immediate, and the socket emits 'end'.
-test.failing('response then FIN arriving while the thread is busy (Connection: close)', async (t) => {
+// destroySoon()'d before the FIN is read). FIXED (rhttp's body and EOF came
+// before the immediate, and the socket emitted 'end'): the next turn.
+test('response then FIN arriving while the thread is busy (Connection: close)', async (t) => {
   await sameFrozen(t, async (http, ctx) => {
     const port = await workerServer(ctx, ['HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\n', 10, 'abc', 10, 'END']);
     const r1 = http.get({ host: HOST, port, agent: false });
@@ -1107,9 +1106,9 @@ test.failing('response then FIN arriving while the thread is busy (Connection: c
 });
 
 // Core: the body and the RST coalesced in the kernel read as data + EOF: the
-// freed socket emits 'end'. rhttp: the freed socket emits 'error' ECONNRESET
-// (and the ordering vs setImmediate differs as above).
-test.failing('keep-alive response then RST arriving while the thread is busy', async (t) => {
+// freed socket emits 'end'. FIXED (rhttp's freed socket emitted 'error'
+// ECONNRESET, before the setImmediate): the next turn.
+test('keep-alive response then RST arriving while the thread is busy', async (t) => {
   await sameFrozen(t, async (http, ctx) => {
     const port = await workerServer(ctx, ['HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n', 10, 'abc', 10, 'RESET']);
     const a = agent(http, ctx, { keepAlive: true });
@@ -1123,9 +1122,10 @@ test.failing('keep-alive response then RST arriving while the thread is busy', a
 });
 
 // Core: data + RST coalesced read as data + EOF: res 'aborted' / res error
-// 'aborted', no req 'error'. rhttp: req 'error' read ECONNRESET, socket
-// 'error', before the setImmediate queued in 'response'.
-test.failing('mid-body RST arriving while the thread is busy', async (t) => {
+// 'aborted', no req 'error'. FIXED (rhttp: req 'error' read ECONNRESET,
+// socket 'error', before the setImmediate queued in 'response'): the next
+// turn.
+test('mid-body RST arriving while the thread is busy', async (t) => {
   await sameFrozen(t, async (http, ctx) => {
     const port = await workerServer(ctx, ['HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n', 10, 'abc', 10, 'RESET']);
     const a = agent(http, ctx, { keepAlive: true });
@@ -1264,9 +1264,10 @@ test('req.destroy() after the response ended but before the socket was freed (in
 
 // Only the phase ordering: a setImmediate and a setTimeout(0) queued in a
 // busy 'response' handler vs a body piece that arrived meanwhile. Core:
-// immediate, timeout, then the data (read in the next poll phase). rhttp:
-// the data first.
-test.failing('a body piece that arrived during a busy \'response\' handler comes after setImmediate / setTimeout(0)', async (t) => {
+// immediate, timeout, then the data (read in the next poll phase). FIXED
+// (rhttp: the data first): what arrives during a busy callback rings the
+// next turn's poll phase.
+test('a body piece that arrived during a busy \'response\' handler comes after setImmediate / setTimeout(0)', async (t) => {
   await sameFrozen(t, async (http, ctx) => {
     const port = await workerServer(ctx, ['HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc', 10, 'def']);
     const a = agent(http, ctx, { keepAlive: true });

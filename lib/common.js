@@ -143,8 +143,14 @@ function keptRawHeaders(list, maxEntries) {
 // rhttp runs it where core's parser or socket reads go through one.
 const runNextTicks = process._tickCallback;
 
+// How long the doorbell's calls keep taking batches in one turn of the
+// event loop before the rest waits for the next turn (see lib/server.js
+// dispatchEvents): a timer due waits about this long, plus one batch.
+const TURN_BUDGET_MS = 1;
+
 module.exports = {
   runNextTicks,
+  TURN_BUDGET_MS,
   keptRawHeaders,
   RECORD_LENGTH_PREFIXED,
   splitRecord,

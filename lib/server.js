@@ -26,6 +26,7 @@ const { Socket } = require('./socket');
 const {
   continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar,
   keptRawHeaders, splitRecord, splitTrailers, RECORD_LENGTH_PREFIXED, runNextTicks,
+  TURN_BUDGET_MS,
 } = require('./common');
 const {
   kUniqueHeaders, parseUniqueHeadersOption, OutgoingMessage, kEndWroteNothing,
@@ -51,6 +52,10 @@ const onResponseFinishChannel = dc.channel('http.server.response.finish');
 
 const kServerResponse = Symbol('ServerResponse');
 const kNative = Symbol('rhttp.native');
+// When this turn's first batch was taken (-1: none yet), and whether a batch
+// was left for the next turn (see dispatchEvents).
+const kTurnStart = Symbol('rhttp.turnStart');
+const kTurnDeferred = Symbol('rhttp.turnDeferred');
 const kSockets = Symbol('rhttp.sockets');
 const kRefSockets = Symbol('rhttp.refSockets');
 const kIsRef = Symbol('rhttp.isRef');
@@ -350,6 +355,8 @@ function Server(options, requestListener) {
 
   this[kUniqueHeaders] = parseUniqueHeadersOption(options.uniqueHeaders);
   this[kNative] = null;
+  this[kTurnStart] = -1;
+  this[kTurnDeferred] = false;
   this[kSockets] = new Map();
   this[kRefSockets] = 0;
   this[kIsRef] = false;
@@ -603,12 +610,33 @@ Server.prototype[EE.captureRejectionSymbol] = function(err, event, ...args) {
 // (the read that threw, as far as JS can tell) from later reads.
 let batchSeq = 0;
 
+// Rung by Rust (the doorbell) in the poll phase, where core reads its
+// sockets; Node runs the calls rung while one runs back to back (up to
+// 1,000). Past TURN_BUDGET_MS of them in one turn of the event loop, the
+// rest waits for the next turn (endTurn rings for it): a busy server yields
+// to timers and immediates each turn, as core does between its reads.
 function dispatchEvents(server) {
   const native = server[kNative];
   if (native === null) return;
+  const now = performance.now();
+  if (server[kTurnStart] < 0) {
+    server[kTurnStart] = now;
+    setImmediate(endTurn, server);
+  } else if (now - server[kTurnStart] >= TURN_BUDGET_MS) {
+    server[kTurnDeferred] = true;
+    return;
+  }
   batchSeq++;
-  const events = native.drain();
-  runEvents(server, events, 0);
+  runEvents(server, native.drain(), 0);
+}
+
+function endTurn(server) {
+  server[kTurnStart] = -1;
+  if (server[kTurnDeferred]) {
+    server[kTurnDeferred] = false;
+    const native = server[kNative];
+    if (native !== null) native.ring();
+  }
 }
 
 function runEvents(server, events, i) {

@@ -87,4 +87,10 @@ impl NativeClient {
     pub fn drain(&self, env: Env) -> Result<RawValue> {
         drain_events(&env, &self.shared)
     }
+
+    /// As `NativeServer::ring`.
+    #[napi(catch_unwind)]
+    pub fn ring(&self) {
+        self.shared.events.ring_if_pending();
+    }
 }

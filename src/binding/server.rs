@@ -173,6 +173,13 @@ impl NativeServer {
     pub fn drain(&self, env: Env) -> Result<RawValue> {
         drain_events(&env, &self.shared)
     }
+
+    /// Ring for the events JS left to the next turn (see
+    /// `EventQueue::ring_if_pending`).
+    #[napi(catch_unwind)]
+    pub fn ring(&self) {
+        self.shared.events.ring_if_pending();
+    }
 }
 
 /// Take every queued event of `shared` as one flat JS array.

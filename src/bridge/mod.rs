@@ -78,6 +78,16 @@ impl<E> EventQueue<E> {
         batch
     }
 
+    /// Ring for events left queued: the JS side left them to the next turn
+    /// of its event loop (it had taken batches long enough this turn; see
+    /// `lib/server.js` dispatchEvents), and a non-empty queue does not ring
+    /// by itself.
+    pub fn ring_if_pending(&self) {
+        if !self.is_empty() {
+            self.doorbell.ring();
+        }
+    }
+
     pub fn len(&self) -> usize {
         lock(&self.events).len()
     }
@@ -128,6 +138,21 @@ mod tests {
         assert_eq!(q.drain(), vec![1, 2, 3]);
         q.push(4);
         assert_eq!(rings.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn events_left_queued_ring_when_asked() {
+        let rings = Arc::new(AtomicUsize::new(0));
+        let q = EventQueue::new(Box::new(Counter(rings.clone())));
+        q.ring_if_pending();
+        assert_eq!(rings.load(Ordering::SeqCst), 0);
+        q.push(1);
+        q.push(2);
+        // Not drained: the queue stays non-empty and rings no more.
+        assert_eq!(rings.load(Ordering::SeqCst), 1);
+        q.ring_if_pending();
+        assert_eq!(rings.load(Ordering::SeqCst), 2);
+        assert_eq!(q.drain(), vec![1, 2]);
     }
 
     #[test]
