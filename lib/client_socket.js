@@ -10,7 +10,7 @@ const { AsyncResource } = require('node:async_hooks');
 const { isIP } = require('node:net');
 
 const { Socket, ConnHandle, errnoError, kId, applyPauseBits } = require('./socket');
-const { runNextTicks, TURN_BUDGET_MS } = require('./common');
+const { runNextTicks, TurnBudget } = require('./common');
 const {
   binding, EVENT_WIDTH,
   EV_CONNECT, EV_DATA, EV_END, EV_CLOSE, EV_DRAIN, EV_TIMEOUT,
@@ -61,29 +61,11 @@ function addRef(delta) {
   }
 }
 
-// As the server's dispatchEvents: batches for up to TURN_BUDGET_MS of a
-// turn of the event loop, the rest in the next turn.
-let turnStart = -1;
-let turnDeferred = false;
+// As the server's dispatchEvents: one turn's share of batches.
+const turnBudget = new TurnBudget(() => native.ring());
 
 function dispatch() {
-  const now = performance.now();
-  if (turnStart < 0) {
-    turnStart = now;
-    setImmediate(endTurn);
-  } else if (now - turnStart >= TURN_BUDGET_MS) {
-    turnDeferred = true;
-    return;
-  }
-  run(native.drain(), 0);
-}
-
-function endTurn() {
-  turnStart = -1;
-  if (turnDeferred) {
-    turnDeferred = false;
-    native.ring();
-  }
+  if (turnBudget.take()) run(native.drain(), 0);
 }
 
 function run(events, i) {

@@ -144,13 +144,48 @@ function keptRawHeaders(list, maxEntries) {
 const runNextTicks = process._tickCallback;
 
 // How long the doorbell's calls keep taking batches in one turn of the
-// event loop before the rest waits for the next turn (see lib/server.js
-// dispatchEvents): a timer due waits about this long, plus one batch.
+// event loop before the rest waits for the next turn: a timer due waits
+// about this long, plus one batch.
 const TURN_BUDGET_MS = 1;
+
+/** Rust rings a server's or the client's doorbell in the poll phase, where
+ * core reads its sockets, and Node runs the calls rung while one runs back
+ * to back (up to 1,000). Past TURN_BUDGET_MS of them in one turn, `take()`
+ * says no and the end of the turn rings for the rest (`ring`: ask Rust to
+ * ring again for what is queued): a busy process yields to timers and
+ * immediates each turn, as core does between its reads. */
+class TurnBudget {
+  constructor(ring) {
+    this.ring = ring;
+    this.start = -1;
+    this.deferred = false;
+  }
+
+  /** Whether this doorbell call may drain now. */
+  take() {
+    const now = performance.now();
+    if (this.start < 0) {
+      this.start = now;
+      setImmediate(endTurn, this);
+      return true;
+    }
+    if (now - this.start < TURN_BUDGET_MS) return true;
+    this.deferred = true;
+    return false;
+  }
+}
+
+function endTurn(budget) {
+  budget.start = -1;
+  if (budget.deferred) {
+    budget.deferred = false;
+    budget.ring();
+  }
+}
 
 module.exports = {
   runNextTicks,
-  TURN_BUDGET_MS,
+  TurnBudget,
   keptRawHeaders,
   RECORD_LENGTH_PREFIXED,
   splitRecord,

@@ -26,7 +26,7 @@ const { Socket } = require('./socket');
 const {
   continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar,
   keptRawHeaders, splitRecord, splitTrailers, RECORD_LENGTH_PREFIXED, runNextTicks,
-  TURN_BUDGET_MS,
+  TurnBudget,
 } = require('./common');
 const {
   kUniqueHeaders, parseUniqueHeadersOption, OutgoingMessage, kEndWroteNothing,
@@ -52,10 +52,7 @@ const onResponseFinishChannel = dc.channel('http.server.response.finish');
 
 const kServerResponse = Symbol('ServerResponse');
 const kNative = Symbol('rhttp.native');
-// When this turn's first batch was taken (-1: none yet), and whether a batch
-// was left for the next turn (see dispatchEvents).
-const kTurnStart = Symbol('rhttp.turnStart');
-const kTurnDeferred = Symbol('rhttp.turnDeferred');
+const kTurnBudget = Symbol('rhttp.turnBudget');
 const kSockets = Symbol('rhttp.sockets');
 const kRefSockets = Symbol('rhttp.refSockets');
 const kIsRef = Symbol('rhttp.isRef');
@@ -355,8 +352,9 @@ function Server(options, requestListener) {
 
   this[kUniqueHeaders] = parseUniqueHeadersOption(options.uniqueHeaders);
   this[kNative] = null;
-  this[kTurnStart] = -1;
-  this[kTurnDeferred] = false;
+  this[kTurnBudget] = new TurnBudget(() => {
+    if (this[kNative] !== null) this[kNative].ring();
+  });
   this[kSockets] = new Map();
   this[kRefSockets] = 0;
   this[kIsRef] = false;
@@ -610,33 +608,12 @@ Server.prototype[EE.captureRejectionSymbol] = function(err, event, ...args) {
 // (the read that threw, as far as JS can tell) from later reads.
 let batchSeq = 0;
 
-// Rung by Rust (the doorbell) in the poll phase, where core reads its
-// sockets; Node runs the calls rung while one runs back to back (up to
-// 1,000). Past TURN_BUDGET_MS of them in one turn of the event loop, the
-// rest waits for the next turn (endTurn rings for it): a busy server yields
-// to timers and immediates each turn, as core does between its reads.
+// Rung by Rust (the doorbell); one turn's share of batches (TurnBudget).
 function dispatchEvents(server) {
   const native = server[kNative];
-  if (native === null) return;
-  const now = performance.now();
-  if (server[kTurnStart] < 0) {
-    server[kTurnStart] = now;
-    setImmediate(endTurn, server);
-  } else if (now - server[kTurnStart] >= TURN_BUDGET_MS) {
-    server[kTurnDeferred] = true;
-    return;
-  }
+  if (native === null || !server[kTurnBudget].take()) return;
   batchSeq++;
   runEvents(server, native.drain(), 0);
-}
-
-function endTurn(server) {
-  server[kTurnStart] = -1;
-  if (server[kTurnDeferred]) {
-    server[kTurnDeferred] = false;
-    const native = server[kNative];
-    if (native !== null) native.ring();
-  }
 }
 
 function runEvents(server, events, i) {
