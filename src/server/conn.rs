@@ -103,6 +103,9 @@ impl Shared {
         while self.out.front().is_some_and(|b| b.is_empty()) {
             self.out.pop_front();
         }
+        if self.out.is_empty() {
+            self.written_behind = false;
+        }
     }
 
     /// Whether a `Drain` is due now (and owed no longer): a queued write
@@ -119,6 +122,9 @@ pub(super) struct Shared {
     pub(super) out_bytes: usize,
     /// A write was queued; report `Drain` when the queue empties.
     pub(super) drain_wanted: bool,
+    /// The queue holds bytes written behind (reported sent, see `write`)
+    /// until it empties.
+    pub(super) written_behind: bool,
     /// Writes are held (up to `CORK_LIMIT`) until `uncork`: the responses
     /// to pipelined requests leave in one `writev`.
     pub(super) corked: bool,
@@ -152,6 +158,19 @@ pub(super) struct Shared {
     /// next write that fails with EPIPE reports it instead, as the kernel
     /// would have had the read not taken it.
     pub(super) consumed_reset: Option<i32>,
+}
+
+/// How the task's failed send ends the connection. Bytes written behind
+/// were reported sent when JS wrote them, where core sent them, most likely
+/// before the peer's reset came: the reset is then the next read's error,
+/// as core reports it, not the write's.
+fn flush_error(st: &mut Shared, e: &io::Error) -> (i32, &'static str) {
+    let errno = write_errno(st, e);
+    if st.written_behind && errno == libc::ECONNRESET {
+        (errno, "read")
+    } else {
+        (errno, "write")
+    }
 }
 
 /// A write's errno, with a reset the reader consumed put back.
@@ -245,6 +264,7 @@ impl Conn {
         }
         if behind && st.out_bytes + data.len() <= CORK_LIMIT {
             let was_empty = st.out.is_empty();
+            st.written_behind = true;
             st.out_bytes += data.len();
             st.out.push_back(Bytes::copy_from_slice(data));
             drop(st);
@@ -297,6 +317,7 @@ impl Conn {
         if !std::mem::take(&mut st.corked) {
             return;
         }
+        st.written_behind |= behind && !st.out.is_empty();
         let ok = behind || self.write_out(&mut st);
         // The task sends the rest, or reports the `Drain` a write queued
         // before the cork waits for (sent here, it did not see it go).
@@ -466,6 +487,9 @@ impl Conn {
 
     /// JS took `n` body bytes off the event queue.
     pub fn consumed(&self, n: usize) {
+        if self.raw.load(Ordering::Relaxed) && self.inflight.load(Ordering::Acquire) == n {
+            self.take_reset_behind_data();
+        }
         let before = self.inflight.fetch_sub(n, Ordering::AcqRel);
         let limit = if self.raw.load(Ordering::Relaxed) {
             RAW_INFLIGHT_LIMIT
@@ -474,6 +498,19 @@ impl Conn {
         };
         if before >= limit && before - n < limit {
             self.wake.notify_one();
+        }
+    }
+
+    /// JS caught up with a raw stream's reads: this is when core's loop
+    /// would read the socket. A reset that came meanwhile is found with the
+    /// data then (libuv's POLLHUP rule, see `Task::read`) and ends the
+    /// stream, whether or not the task saw it yet: taken here (while
+    /// `inflight` still counts the data, so a task reading it concurrently
+    /// also ends the stream), the task's next read is the EOF.
+    fn take_reset_behind_data(&self) {
+        if let Some(e) = self.stream.take_error() {
+            let mut st = lock(&self.shared);
+            st.consumed_reset = Some(os_error(&e));
         }
     }
 
@@ -731,7 +768,7 @@ impl Task<'_> {
                 r = self.conn.stream.writable(), if want_write => {
                     r.map_err(|e| (os_error(&e), "write"))?;
                     self.flush()
-                        .map_err(|e| (write_errno(&mut lock(&self.conn.shared), &e), "write"))?;
+                        .map_err(|e| flush_error(&mut lock(&self.conn.shared), &e))?;
                 }
                 r = self.conn.stream.read_ready(), if want_read => {
                     let hung_up = r.map_err(|e| (os_error(&e), "read"))?;
@@ -1086,6 +1123,46 @@ mod tests {
         conn.destroy();
         assert!(lock(&conn.shared).out.is_empty());
         assert_eq!(received(&mut peer, 11), b"hello world");
+    }
+
+    #[test]
+    fn a_reset_failing_a_write_behind_is_the_reads_error() {
+        let rt = runtime();
+        let (conn, _peer) = conn_pair(&rt);
+        let reset = io::Error::from_raw_os_error(libc::ECONNRESET);
+        assert_eq!(conn.write(b"behind", true), WriteStatus::Flushed);
+        let mut st = lock(&conn.shared);
+        assert!(st.written_behind);
+        assert_eq!(flush_error(&mut st, &reset), (libc::ECONNRESET, "read"));
+        let pipe = io::Error::from_raw_os_error(libc::EPIPE);
+        assert_eq!(flush_error(&mut st, &pipe), (libc::EPIPE, "write"));
+        // Sent, the queue holds no write behind any more.
+        st.consume_out(6);
+        assert!(!st.written_behind);
+        assert_eq!(flush_error(&mut st, &reset), (libc::ECONNRESET, "write"));
+    }
+
+    #[test]
+    fn a_reset_behind_data_js_caught_up_with_is_taken_as_the_end() {
+        let rt = runtime();
+        let (conn, peer) = conn_pair(&rt);
+        conn.raw.store(true, Ordering::Relaxed);
+        // Two reads' data in flight; the peer resets.
+        conn.inflight.store(5, Ordering::Relaxed);
+        socket2::SockRef::from(&peer)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        drop(peer);
+        std::thread::sleep(Duration::from_millis(20));
+        // JS took the first read only: the reset waits for the task.
+        conn.consumed(3);
+        assert_eq!(lock(&conn.shared).consumed_reset, None);
+        // JS caught up: the reset is found, and the next read is the EOF.
+        conn.consumed(2);
+        assert_eq!(lock(&conn.shared).consumed_reset, Some(libc::ECONNRESET));
+        rt.block_on(conn.stream.read_ready()).unwrap();
+        let mut buf = BytesMut::with_capacity(16);
+        assert_eq!(conn.stream.try_read_buf(&mut buf).unwrap(), 0);
     }
 
     #[test]

@@ -70,6 +70,16 @@ impl Stream {
         }
     }
 
+    /// The socket's pending error (a reset), taken: the kernel clears it, and
+    /// the next read is the end of the stream.
+    pub fn take_error(&self) -> Option<io::Error> {
+        match self {
+            Stream::Tcp(s) => s.take_error().ok().flatten(),
+            Stream::Unix(s) => s.take_error().ok().flatten(),
+            Stream::Fed(_) => None,
+        }
+    }
+
     pub fn try_write(&self, data: &[u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.try_write(data),
