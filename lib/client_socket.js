@@ -13,7 +13,7 @@ const { Socket, ConnHandle, errnoError, kId, applyPauseBits } = require('./socke
 const { runNextTicks, TurnBudget } = require('./common');
 const {
   binding, EVENT_WIDTH,
-  EV_CONNECT, EV_DATA, EV_END, EV_CLOSE, EV_DRAIN, EV_TIMEOUT,
+  EV_CONNECT, EV_DATA, EV_END, EV_FIN_READ, EV_CLOSE, EV_DRAIN, EV_TIMEOUT,
 } = require('./native');
 const { codes, ExceptionWithHostPort } = require('./internal/errors');
 const { validatePort, validateFunction, validateNumber } = require('./internal/validators');
@@ -35,6 +35,10 @@ const kPendingTimeout = Symbol('rhttp.pendingTimeout');
 const kConnectTimer = Symbol('rhttp.connectTimer');
 // Addresses still to try after a failed connect, and how to connect.
 const kAlternatives = Symbol('rhttp.alternatives');
+// The turn (TurnBudget.turn) of the socket's latest data, and its events
+// held for the next turn (see deferEvent).
+const kReadTurn = Symbol('rhttp.readTurn');
+const kDeferred = Symbol('rhttp.deferred');
 
 // ---- the process-wide client event queue --------------------------------
 
@@ -64,8 +68,50 @@ function addRef(delta) {
 // As the server's dispatchEvents: one turn's share of batches.
 const turnBudget = new TurnBudget(() => native.ring());
 
+// Events held for the next turn, in order, and the turn that held them.
+let deferred = [];
+let deferredTurn = -1;
+
 function dispatch() {
-  if (turnBudget.take()) run(native.drain(), 0);
+  if (!turnBudget.take()) return;
+  if (deferred.length !== 0 && deferredTurn !== turnBudget.turn) {
+    const held = deferred;
+    deferred = [];
+    runDeferred(held, 0);
+  }
+  run(native.drain(), 0);
+}
+
+/** Core's loop reads a FIN that came behind data with a read of its own, in
+ * the next turn (libuv returns from a short read): the socket's EOF, and
+ * whatever of the socket follows it, wait for the next turn when its data
+ * ran in this one. True when the event at `at` was held. */
+function deferEvent(events, at, kind) {
+  const socket = sockets.get(events[at + 1]);
+  if (socket === undefined) return false;
+  if (socket[kDeferred] !== true) {
+    if (kind !== EV_FIN_READ || socket[kReadTurn] !== turnBudget.turn) return false;
+    socket[kDeferred] = true;
+    deferredTurn = turnBudget.turn;
+    // The end of the turn rings (`native.ring`) for the next one.
+    turnBudget.deferred = true;
+  }
+  deferred.push(events.slice(at, at + EVENT_WIDTH[kind]));
+  return true;
+}
+
+function runDeferred(records, i) {
+  try {
+    while (i < records.length) {
+      const record = records[i++];
+      if (i > 1) runNextTicks();
+      const socket = sockets.get(record[1]);
+      if (socket !== undefined) socket[kDeferred] = undefined;
+      handle(record[0], record, 0);
+    }
+  } finally {
+    if (i < records.length) process.nextTick(runDeferred, records, i);
+  }
 }
 
 function run(events, i) {
@@ -75,13 +121,17 @@ function run(events, i) {
     while (i < n) {
       const kind = events[i];
       const at = i;
+      if ((kind === EV_FIN_READ || deferred.length !== 0) && deferEvent(events, at, kind)) {
+        i += EVENT_WIDTH[kind];
+        continue;
+      }
       // Core delivers each read through a MakeCallback: the ticks and
       // microtasks the data before an EOF queued (a response's 'end',
       // responseOnEnd's destroySoon) run before the EOF is looked at. Only
       // there: flushing after every read costs the client a third of its
       // throughput (client-get), for an order no other event shows. (If a
       // tick throws, the batch goes on from this event, unflushed.)
-      if ((kind === EV_END || kind === EV_CLOSE) && at !== start) runNextTicks();
+      if ((kind === EV_END || kind === EV_FIN_READ || kind === EV_CLOSE) && at !== start) runNextTicks();
       i += EVENT_WIDTH[kind];
       if (kind === EV_DATA) i = joinReads(events, at, i);
       handle(kind, events, at);
@@ -129,9 +179,11 @@ function handleSocketEvent(socket, kind, ev, at) {
       socket._rhttpConnected();
       break;
     case EV_DATA:
+      socket[kReadTurn] = turnBudget.turn;
       socket._rhttpPushRaw(ev[at + 2]);
       break;
     case EV_END:
+    case EV_FIN_READ:
       // As net's onStreamRead at EOF: the read(0) lets 'end' fire even
       // when nobody reads, so a half-closed socket gets ended.
       socket.push(null);

@@ -159,6 +159,8 @@ class TurnBudget {
     this.ring = ring;
     this.start = -1;
     this.deferred = false;
+    // Counts the turns that took batches.
+    this.turn = 0;
   }
 
   /** Whether this doorbell call may drain now. */
@@ -177,6 +179,7 @@ class TurnBudget {
 
 function endTurn(budget) {
   budget.start = -1;
+  budget.turn++;
   if (budget.deferred) {
     budget.deferred = false;
     budget.ring();

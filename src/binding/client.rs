@@ -88,9 +88,10 @@ impl NativeClient {
         drain_events(&env, &self.shared)
     }
 
-    /// As `NativeServer::ring`.
+    /// As `NativeServer::ring`, but always: JS may hold events of its own
+    /// for the next turn.
     #[napi(catch_unwind)]
     pub fn ring(&self) {
-        self.shared.events.ring_if_pending();
+        self.shared.events.ring();
     }
 }

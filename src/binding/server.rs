@@ -269,8 +269,8 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             out.push_u32(EV_DRAIN)?;
             out.push_u32(conn)?;
         }
-        ServerEvent::End { .. } => {
-            out.push_u32(EV_END)?;
+        ServerEvent::End { fin_read, .. } => {
+            out.push_u32(if fin_read { EV_FIN_READ } else { EV_END })?;
             out.push_u32(conn)?;
         }
         ServerEvent::Close {

@@ -88,6 +88,12 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// Ring even with nothing queued: JS holds events of its own for the
+    /// next turn (`lib/client_socket.js` deferEvent).
+    pub fn ring(&self) {
+        self.doorbell.ring();
+    }
+
     pub fn len(&self) -> usize {
         lock(&self.events).len()
     }

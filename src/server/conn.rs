@@ -610,6 +610,8 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
             }
         },
         read_eof: false,
+        fin_read: false,
+        client: mode == Mode::Client,
         hup_after_read: false,
         last_activity: Instant::now(),
         timeout_fired: false,
@@ -644,6 +646,9 @@ pub(super) struct Task<'a> {
     pub(super) gate_left: Option<usize>,
     pub(super) reading: Reading,
     pub(super) read_eof: bool,
+    /// A client connection's EOF was a FIN read on its own (`ServerEvent::End`).
+    pub(super) fin_read: bool,
+    client: bool,
     /// A short read found the peer's reset already flagged: the next read
     /// is the end of the stream, not the error (libuv's POLLHUP rule).
     hup_after_read: bool,
@@ -805,7 +810,11 @@ impl Task<'_> {
             (self.conn.stream.try_read_buf(&mut self.buf), room)
         };
         match read {
-            Ok(0) => self.at_eof(),
+            Ok(0) => {
+                // Not a reset whose error JS took (`take_reset_behind_data`).
+                self.fin_read = self.client && lock(&self.conn.shared).consumed_reset.is_none();
+                self.at_eof()
+            }
             Ok(n) => {
                 self.hup_after_read = hung_up && n < room;
                 self.read_start = self.total_read;

@@ -17,6 +17,8 @@ pub const EV_DATA: u32 = 11;
 pub const EV_CONNECT: u32 = 12;
 /// A body chunk that used up the request's `BODY_GATE` (see `PAUSE_GATE`).
 pub const EV_BODY_GATED: u32 = 13;
+/// A client connection's EOF read on its own (see `ServerEvent::End`).
+pub const EV_FIN_READ: u32 = 14;
 
 /// Request flags: bits 0–3 major version, 4–7 minor version.
 pub const REQ_KEEP_ALIVE: u32 = 1 << 8;
@@ -73,7 +75,11 @@ pub enum ServerEvent {
     /// Bytes queued in Rust for this connection were all written.
     Drain { conn: u32 },
     /// The peer finished sending (EOF).
-    End { conn: u32 },
+    /// The end of the stream. `fin_read`: a client connection's FIN, found
+    /// by a read of its own. libuv returns from a short read, so core reads
+    /// such a FIN one loop turn after the data before it; a reset after data
+    /// (read as EOF, see `Task::read`) ends the stream in the same read.
+    End { conn: u32, fin_read: bool },
     /// The connection is gone; `errno` is 0 or the OS error that ended it.
     /// `bytes_read` is final: JS can no longer ask once the id is gone.
     Close {
@@ -111,7 +117,7 @@ impl ServerEvent {
             | ServerEvent::RequestTimeout { conn }
             | ServerEvent::Timeout { conn }
             | ServerEvent::Drain { conn }
-            | ServerEvent::End { conn }
+            | ServerEvent::End { conn, .. }
             | ServerEvent::Close { conn, .. }
             | ServerEvent::Data { conn, .. }
             | ServerEvent::Connect { conn } => *conn,

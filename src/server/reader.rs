@@ -430,7 +430,10 @@ impl Task<'_> {
             let e = h1::reject_eof();
             self.fail(e.code(), e.reason(), e.bytes_parsed);
         } else {
-            self.emit(ServerEvent::End { conn: self.conn.id });
+            self.emit(ServerEvent::End {
+                conn: self.conn.id,
+                fin_read: self.fin_read,
+            });
         }
     }
 }
