@@ -1321,10 +1321,10 @@ test('pooled socket gets a FIN while the thread is busy, a request is made right
 
 // Core: the RST is in the kernel before the reused socket's request is
 // written; the write fails synchronously: r2 'error' is 'write ECONNRESET'
-// (syscall 'write'). rhttp: its write to the gone connection "succeeds" and
-// the error is reported from the read side: 'read ECONNRESET' (syscall
-// 'read'). Code, reusedSocket and event order are the same.
-test.failing('pooled socket gets a RST while the thread is busy, a request is made right after', async (t) => {
+// (syscall 'write'). FIXED: rhttp's write to the connection its io thread
+// saw reset "succeeded" and the error came from the read side ('read
+// ECONNRESET'); such a write now fails with the reset (src/binding/write.rs).
+test('pooled socket gets a RST while the thread is busy, a request is made right after', async (t) => {
   await sameFrozen(t, async (http, ctx) => {
     const port = await workerServer(ctx, ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', 10, 'RESET']);
     const a = agent(http, ctx, { keepAlive: true });

@@ -260,11 +260,15 @@ class Socket extends net.Socket {
     if (status === 1) {
       // Queued in Rust: a drain event settles it.
       this[kPendingWriteCb] = cb;
+    } else if (status < -1) {
+      // The peer's reset closed the connection before this write, and the
+      // close event is still on its way: core's write finds the reset in
+      // the kernel and fails with it.
+      cb(errnoError(status, 'write'));
     } else {
-      // 0: written. -1: the connection is already gone (the peer reset it
-      // while this write was on its way); as a write core makes before it
-      // reads the reset, it succeeds, and the close event on its way
-      // reports the error (ECONNRESET) after the ticks this one queues.
+      // 0: written. -1: the connection is gone otherwise (an earlier write
+      // failed, or it closed): the close event on its way reports why,
+      // after the ticks this write queues.
       cb();
     }
   }

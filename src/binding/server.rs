@@ -279,6 +279,7 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             bytes_read,
             ..
         } => {
+            registry::forget_reset(conn);
             out.push_u32(EV_CLOSE)?;
             out.push_u32(conn)?;
             out.push_i32(errno)?;

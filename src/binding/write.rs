@@ -4,7 +4,8 @@
 //! a head string and a Buffer body.
 //!
 //! Every function returns 0 = all in the kernel, 1 = queued (a drain event
-//! follows), -1 = the connection is gone.
+//! follows), -1 = the connection is gone, or a negative errno (< -1): the
+//! write failed (the peer's reset, which JS has not heard of yet).
 
 use std::cell::RefCell;
 use std::ffi::c_char;
@@ -24,19 +25,28 @@ thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-fn status_code(s: WriteStatus) -> i32 {
+fn status_code(conn: u32, s: WriteStatus) -> i32 {
     match s {
         WriteStatus::Flushed => 0,
         WriteStatus::Queued => 1,
-        WriteStatus::Closed => -1,
+        WriteStatus::Closed => gone(conn),
+    }
+}
+
+/// A write to a connection that is gone: it fails with the reset that
+/// closed it if JS has not heard of that yet (`registry::note_reset`).
+fn gone(conn: u32) -> i32 {
+    match registry::reset_errno(conn) {
+        Some(errno) if errno > 1 => -errno,
+        _ => -1,
     }
 }
 
 #[napi(catch_unwind)]
 pub fn conn_write(conn: u32, data: BufferSlice<'_>) -> i32 {
     match registry::get(conn) {
-        Some(c) => status_code(js_load::write(|behind| c.write(&data, behind))),
-        None => -1,
+        Some(c) => status_code(conn, js_load::write(|behind| c.write(&data, behind))),
+        None => gone(conn),
     }
 }
 
@@ -51,11 +61,14 @@ pub fn conn_write_str(
     latin1: bool,
 ) -> Result<i32> {
     let Some(c) = registry::get(conn) else {
-        return Ok(-1);
+        return Ok(gone(conn));
     };
     with_scratch(|buf| {
         append_str(&env, buf, &data, len as usize, latin1)?;
-        Ok(status_code(js_load::write(|behind| c.write(buf, behind))))
+        Ok(status_code(
+            conn,
+            js_load::write(|behind| c.write(buf, behind)),
+        ))
     })
 }
 
@@ -69,12 +82,15 @@ pub fn conn_write_head_buffer(
     body: BufferSlice<'_>,
 ) -> Result<i32> {
     let Some(c) = registry::get(conn) else {
-        return Ok(-1);
+        return Ok(gone(conn));
     };
     with_scratch(|buf| {
         append_str(&env, buf, &head, head_len as usize, true)?;
         buf.extend_from_slice(&body);
-        Ok(status_code(js_load::write(|behind| c.write(buf, behind))))
+        Ok(status_code(
+            conn,
+            js_load::write(|behind| c.write(buf, behind)),
+        ))
     })
 }
 

@@ -530,6 +530,9 @@ struct CloseGuard {
 
 impl Drop for CloseGuard {
     fn drop(&mut self) {
+        if self.syscall == "read" && self.errno != 0 {
+            registry::note_reset(self.conn.id, self.errno);
+        }
         lock(&self.conn.shared).closed = true;
         registry::remove(self.conn.id);
         self.conn.server.connections.fetch_sub(1, Ordering::Relaxed);
