@@ -200,11 +200,7 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
     use crate::server::events::*;
     let conn = event.conn();
     let consumed = event.inflight_cost();
-    if consumed > 0 {
-        if let Some(c) = registry::get(conn) {
-            c.consumed(consumed);
-        }
-    }
+    let ended = consumed > 0 && registry::get(conn).is_some_and(|c| c.consumed(consumed));
     match event {
         ServerEvent::Connection { .. } => {
             out.push_u32(EV_CONNECTION)?;
@@ -295,6 +291,10 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             out.push_u32(EV_CONNECT)?;
             out.push_u32(conn)?;
         }
+    }
+    if ended {
+        out.push_u32(EV_END)?;
+        out.push_u32(conn)?;
     }
     Ok(())
 }

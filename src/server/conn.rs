@@ -158,6 +158,9 @@ pub(super) struct Shared {
     /// next write that fails with EPIPE reports it instead, as the kernel
     /// would have had the read not taken it.
     pub(super) consumed_reset: Option<i32>,
+    /// The end of the stream was reported to JS, by the task or with the
+    /// data JS took (`take_reset_behind_data`): whichever came first.
+    pub(super) stream_ended: bool,
 }
 
 /// How the task's failed send ends the connection. Bytes written behind
@@ -485,11 +488,13 @@ impl Conn {
         lock(&self.shared).out_bytes
     }
 
-    /// JS took `n` body bytes off the event queue.
-    pub fn consumed(&self, n: usize) {
-        if self.raw.load(Ordering::Relaxed) && self.inflight.load(Ordering::Acquire) == n {
-            self.take_reset_behind_data();
-        }
+    /// JS took `n` body bytes off the event queue. True when the stream
+    /// ends right behind them: JS ends it after this data, as core's read
+    /// would (see `take_reset_behind_data`).
+    pub fn consumed(&self, n: usize) -> bool {
+        let ended = self.raw.load(Ordering::Relaxed)
+            && self.inflight.load(Ordering::Acquire) == n
+            && self.take_reset_behind_data();
         let before = self.inflight.fetch_sub(n, Ordering::AcqRel);
         let limit = if self.raw.load(Ordering::Relaxed) {
             RAW_INFLIGHT_LIMIT
@@ -499,6 +504,7 @@ impl Conn {
         if before >= limit && before - n < limit {
             self.wake.notify_one();
         }
+        ended
     }
 
     /// JS caught up with a raw stream's reads: this is when core's loop
@@ -506,12 +512,20 @@ impl Conn {
     /// data then (libuv's POLLHUP rule, see `Task::read`) and ends the
     /// stream, whether or not the task saw it yet: taken here (while
     /// `inflight` still counts the data, so a task reading it concurrently
-    /// also ends the stream), the task's next read is the EOF.
-    fn take_reset_behind_data(&self) {
-        if let Some(e) = self.stream.take_error() {
-            let mut st = lock(&self.shared);
-            st.consumed_reset = Some(os_error(&e));
+    /// also ends the stream), the task's next read is the EOF. True when
+    /// nothing is left to read before it: the end is JS's to report now, in
+    /// the batch of the data, where core's read reports it.
+    fn take_reset_behind_data(&self) -> bool {
+        let Some(e) = self.stream.take_error() else {
+            return false;
+        };
+        let mut st = lock(&self.shared);
+        st.consumed_reset = Some(os_error(&e));
+        if st.stream_ended || self.stream.unread_bytes() != 0 {
+            return false;
         }
+        st.stream_ended = true;
+        true
     }
 
     fn command(&self, f: impl FnOnce(&mut Shared)) {
@@ -1167,14 +1181,35 @@ mod tests {
         drop(peer);
         std::thread::sleep(Duration::from_millis(20));
         // JS took the first read only: the reset waits for the task.
-        conn.consumed(3);
+        assert!(!conn.consumed(3));
         assert_eq!(lock(&conn.shared).consumed_reset, None);
-        // JS caught up: the reset is found, and the next read is the EOF.
-        conn.consumed(2);
+        // JS caught up: the reset is found, JS ends the stream with the
+        // data, and the task's next read is the EOF it does not report.
+        assert!(conn.consumed(2));
         assert_eq!(lock(&conn.shared).consumed_reset, Some(libc::ECONNRESET));
+        assert!(lock(&conn.shared).stream_ended);
         rt.block_on(conn.stream.read_ready()).unwrap();
         let mut buf = BytesMut::with_capacity(16);
         assert_eq!(conn.stream.try_read_buf(&mut buf).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_reset_behind_unread_data_is_left_to_the_task() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        conn.raw.store(true, Ordering::Relaxed);
+        conn.inflight.store(1, Ordering::Relaxed);
+        // Bytes the task has not read yet, then the reset.
+        std::io::Write::write_all(&mut peer, b"more").unwrap();
+        socket2::SockRef::from(&peer)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        drop(peer);
+        std::thread::sleep(Duration::from_millis(20));
+        // Taken, but the end comes after those bytes: the task reports it.
+        assert!(!conn.consumed(1));
+        assert_eq!(lock(&conn.shared).consumed_reset, Some(libc::ECONNRESET));
+        assert!(!lock(&conn.shared).stream_ended);
     }
 
     #[test]

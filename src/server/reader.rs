@@ -429,7 +429,7 @@ impl Task<'_> {
         if mid_message {
             let e = h1::reject_eof();
             self.fail(e.code(), e.reason(), e.bytes_parsed);
-        } else {
+        } else if !std::mem::replace(&mut lock(&self.conn.shared).stream_ended, true) {
             self.emit(ServerEvent::End {
                 conn: self.conn.id,
                 fin_read: self.fin_read,

@@ -80,6 +80,24 @@ impl Stream {
         }
     }
 
+    /// Bytes the kernel holds for the next read (FIONREAD); 0 on error.
+    pub fn unread_bytes(&self) -> usize {
+        use std::os::fd::AsRawFd;
+        let fd = match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+            Stream::Fed(_) => return 0,
+        };
+        let mut n: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one c_int; `fd` is open while `self` lives.
+        let rc = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
+        if rc == 0 {
+            n.max(0) as usize
+        } else {
+            0
+        }
+    }
+
     pub fn try_write(&self, data: &[u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.try_write(data),
