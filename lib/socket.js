@@ -284,11 +284,12 @@ class Socket extends net.Socket {
 
   _final(cb) {
     binding.connEnd(this[kId]);
-    // Core's shutdown completes in libuv's next poll phase, after the
-    // current ticks and setImmediate callbacks: 'finish' (and destroySoon's
-    // destroy) wait as long, or until the connection is gone.
+    // Core's shutdown completes in a later turn (libuv shuts down on the
+    // next POLLOUT): 'finish' (and destroySoon's destroy) wait for the end
+    // of this one, or until the connection is gone; an EOF read with the
+    // data before still ends the readable side first.
     this[kPendingFinal] = cb;
-    queueMicrotask(() => finishFinal(this));
+    setImmediate(finishFinal, this);
   }
 
   // ---- readable side: used only once the connection is raw (upgrade) ----
