@@ -1130,6 +1130,15 @@ mod tests {
         got
     }
 
+    /// The peer resets the connection; returns once the RST has landed.
+    fn reset(peer: std::net::TcpStream) {
+        socket2::SockRef::from(&peer)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        drop(peer);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
     fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -1175,11 +1184,7 @@ mod tests {
         conn.raw.store(true, Ordering::Relaxed);
         // Two reads' data in flight; the peer resets.
         conn.inflight.store(5, Ordering::Relaxed);
-        socket2::SockRef::from(&peer)
-            .set_linger(Some(Duration::ZERO))
-            .unwrap();
-        drop(peer);
-        std::thread::sleep(Duration::from_millis(20));
+        reset(peer);
         // JS took the first read only: the reset waits for the task.
         assert!(!conn.consumed(3));
         assert_eq!(lock(&conn.shared).consumed_reset, None);
@@ -1201,11 +1206,7 @@ mod tests {
         conn.inflight.store(1, Ordering::Relaxed);
         // Bytes the task has not read yet, then the reset.
         std::io::Write::write_all(&mut peer, b"more").unwrap();
-        socket2::SockRef::from(&peer)
-            .set_linger(Some(Duration::ZERO))
-            .unwrap();
-        drop(peer);
-        std::thread::sleep(Duration::from_millis(20));
+        reset(peer);
         // Taken, but the end comes after those bytes: the task reports it.
         assert!(!conn.consumed(1));
         assert_eq!(lock(&conn.shared).consumed_reset, Some(libc::ECONNRESET));
