@@ -188,6 +188,8 @@ function handleSocketEvent(socket, kind, ev, at) {
       // when nobody reads, so a half-closed socket gets ended.
       socket.push(null);
       socket.read(0);
+      // A client's EV_END is a reset read as the end (EV_FIN_READ a FIN).
+      if (kind === EV_END) socket._rhttpResetEnded();
       break;
     case EV_DRAIN:
       socket._rhttpOnDrain();

@@ -16,6 +16,8 @@ const kNativeTimeout = Symbol('rhttp.nativeTimeout');
 const kTimeoutMuted = Symbol('rhttp.timeoutMuted');
 const kPendingWriteCb = Symbol('rhttp.pendingWriteCb');
 const kPendingFinal = Symbol('rhttp.pendingFinal');
+// The peer's reset ended the readable side (libuv: POLLHUP).
+const kResetEnded = Symbol('rhttp.resetEnded');
 const kRaw = Symbol('rhttp.raw');
 const kPauseBits = Symbol('rhttp.pauseBits');
 const kUnref = Symbol('rhttp.unref');
@@ -133,6 +135,7 @@ class Socket extends net.Socket {
     this[kId] = id;
     this[kPendingWriteCb] = null;
     this[kPendingFinal] = null;
+    this[kResetEnded] = false;
     this[kRaw] = false;
     this[kPauseBits] = 0;
     // Rust holds a request body at its gate (PAUSE_GATE) until readStart.
@@ -287,9 +290,18 @@ class Socket extends net.Socket {
     // Core's shutdown completes in a later turn (libuv shuts down on the
     // next POLLOUT): 'finish' (and destroySoon's destroy) wait for the end
     // of this one, or until the connection is gone; an EOF read with the
-    // data before still ends the readable side first.
+    // data before still ends the readable side first. After a reset, libuv
+    // shuts down in the same callback (POLLHUP), after the EOF's ticks.
     this[kPendingFinal] = cb;
-    setImmediate(finishFinal, this);
+    if (this[kResetEnded]) queueMicrotask(() => finishFinal(this));
+    else setImmediate(finishFinal, this);
+  }
+
+  /** The peer's reset ended the readable side: a shutdown pending or to
+   * come completes after the ticks of this EOF, as libuv's does. */
+  _rhttpResetEnded() {
+    this[kResetEnded] = true;
+    if (this[kPendingFinal] !== null) queueMicrotask(() => finishFinal(this));
   }
 
   // ---- readable side: used only once the connection is raw (upgrade) ----
