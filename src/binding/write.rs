@@ -86,10 +86,9 @@ pub fn conn_write_head_buffer(
     };
     with_scratch(|buf| {
         append_str(&env, buf, &head, head_len as usize, true)?;
-        buf.extend_from_slice(&body);
         Ok(status_code(
             conn,
-            js_load::write(|behind| c.write(buf, behind)),
+            js_load::write(|behind| c.write_parts(&[buf, &body], behind)),
         ))
     })
 }

@@ -176,6 +176,22 @@ fn flush_error(st: &mut Shared, e: &io::Error) -> (i32, &'static str) {
     }
 }
 
+/// `parts` joined into one buffer for the queue, less the first `skip`
+/// bytes (the ones the kernel took).
+fn copy_parts(parts: &[&[u8]], mut skip: usize) -> Bytes {
+    if let [data] = parts {
+        return Bytes::copy_from_slice(&data[skip..]);
+    }
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let mut joined = BytesMut::with_capacity(len - skip);
+    for part in parts {
+        let from = skip.min(part.len());
+        skip -= from;
+        joined.extend_from_slice(&part[from..]);
+    }
+    joined.freeze()
+}
+
 /// A write's errno, with a reset the reader consumed put back.
 fn write_errno(st: &mut Shared, e: &io::Error) -> i32 {
     if e.kind() == io::ErrorKind::BrokenPipe {
@@ -232,6 +248,14 @@ impl Conn {
     /// `behind`: queue the bytes for the task rather than send them on this
     /// thread (still `Flushed`: like corked bytes, they count as sent).
     pub fn write(&self, data: &[u8], behind: bool) -> WriteStatus {
+        self.write_parts(&[data], behind)
+    }
+
+    /// One write of `parts` in order (a head and a body): a direct send is
+    /// one `writev` from the caller's memory, and only what the kernel does
+    /// not take is copied (a 64 KiB request body then costs no copy).
+    pub fn write_parts(&self, parts: &[&[u8]], behind: bool) -> WriteStatus {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
         let mut st = lock(&self.shared);
         if st.closed || st.destroy_requested || st.end_requested {
             return WriteStatus::Closed;
@@ -241,7 +265,7 @@ impl Conn {
         if std::mem::take(&mut st.idle_fired) {
             self.wake.notify_one();
         }
-        if data.is_empty() {
+        if len == 0 {
             // Nothing to send: done now, or once what is queued has gone
             // (an empty buffer in the queue would make writev return 0).
             // Bytes a cork held or written behind count as sent already.
@@ -252,10 +276,10 @@ impl Conn {
             return WriteStatus::Queued;
         }
         if st.corked {
-            if st.out_bytes + data.len() <= CORK_LIMIT {
+            if st.out_bytes + len <= CORK_LIMIT {
                 // Accepted like bytes the kernel took: `uncork` sends them.
-                st.out_bytes += data.len();
-                st.out.push_back(Bytes::copy_from_slice(data));
+                st.out_bytes += len;
+                st.out.push_back(copy_parts(parts, 0));
                 return WriteStatus::Flushed;
             }
             st.corked = false;
@@ -265,11 +289,11 @@ impl Conn {
                 return WriteStatus::Closed;
             }
         }
-        if behind && st.out_bytes + data.len() <= CORK_LIMIT {
+        if behind && st.out_bytes + len <= CORK_LIMIT {
             let was_empty = st.out.is_empty();
             st.written_behind = true;
-            st.out_bytes += data.len();
-            st.out.push_back(Bytes::copy_from_slice(data));
+            st.out_bytes += len;
+            st.out.push_back(copy_parts(parts, 0));
             drop(st);
             if was_empty {
                 self.wake.notify_one();
@@ -281,15 +305,25 @@ impl Conn {
             self.wake.notify_one();
             return WriteStatus::Closed;
         }
-        let mut rest = data;
+        let mut sent = 0;
         if st.out.is_empty() {
-            match self.stream.try_write(data) {
+            let tried = match parts {
+                [data] => self.stream.try_write(data),
+                [head, body] => self
+                    .stream
+                    .try_write_vectored(&[IoSlice::new(head), IoSlice::new(body)]),
+                _ => {
+                    let slices: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
+                    self.stream.try_write_vectored(&slices)
+                }
+            };
+            match tried {
                 Ok(n) => {
                     self.bytes_written.fetch_add(n as u64, Ordering::Relaxed);
-                    if n == data.len() {
+                    if n == len {
                         return WriteStatus::Flushed;
                     }
-                    rest = &data[n..];
+                    sent = n;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => {
@@ -300,8 +334,8 @@ impl Conn {
                 }
             }
         }
-        st.out_bytes += rest.len();
-        st.out.push_back(Bytes::copy_from_slice(rest));
+        st.out_bytes += len - sent;
+        st.out.push_back(copy_parts(parts, sent));
         st.drain_wanted = true;
         drop(st);
         self.wake.notify_one();
@@ -1233,6 +1267,56 @@ mod tests {
         // Bytes the kernel refused (a full socket) are waited for.
         lock(&conn.shared).drain_wanted = true;
         assert_eq!(conn.write(b"", false), WriteStatus::Queued);
+    }
+
+    #[test]
+    fn a_head_and_body_go_out_in_one_write_in_order() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        assert_eq!(
+            conn.write_parts(&[b"head ", b"body"], false),
+            WriteStatus::Flushed
+        );
+        conn.cork();
+        assert_eq!(
+            conn.write_parts(&[b"", b"corked"], false),
+            WriteStatus::Flushed
+        );
+        conn.uncork(false);
+        assert_eq!(received(&mut peer, 15), b"head bodycorked");
+    }
+
+    #[test]
+    fn what_the_kernel_leaves_of_a_head_and_body_is_queued_whole() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        // More than the socket takes while the peer reads nothing.
+        let head: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let body: Vec<u8> = (0..20_000_000u32).map(|i| (i % 241) as u8).collect();
+        assert_eq!(
+            conn.write_parts(&[&head, &body], false),
+            WriteStatus::Queued
+        );
+        let sent = conn.bytes_written.load(Ordering::Relaxed) as usize;
+        assert!(sent > 0 && sent < head.len() + body.len());
+        assert_eq!(lock(&conn.shared).out_bytes, head.len() + body.len() - sent);
+        // The queue holds exactly the rest: send it and compare every byte.
+        let expected: Vec<u8> = head.iter().chain(body.iter()).copied().collect();
+        let reader = std::thread::spawn(move || received(&mut peer, expected.len()) == expected);
+        while !lock(&conn.shared).out.is_empty() {
+            rt.block_on(conn.stream.writable()).unwrap();
+            let mut st = lock(&conn.shared);
+            let _ = conn.writev_out(&mut st);
+        }
+        assert!(reader.join().unwrap());
+    }
+
+    #[test]
+    fn copy_parts_skips_what_was_sent_across_parts() {
+        assert_eq!(&copy_parts(&[b"abc", b"def"], 0)[..], b"abcdef");
+        assert_eq!(&copy_parts(&[b"abc", b"def"], 2)[..], b"cdef");
+        assert_eq!(&copy_parts(&[b"abc", b"def"], 4)[..], b"ef");
+        assert_eq!(&copy_parts(&[b"abc"], 1)[..], b"bc");
     }
 
     #[test]
