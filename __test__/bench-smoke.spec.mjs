@@ -291,3 +291,27 @@ test.serial('bench --report and --compare read a saved result', async (t) => {
   t.regex(r.stdout, /^== hello:/m)
   t.regex(r.stdout, /compared with/)
 })
+
+// An A/B of two checkouts of this repository passes each as a path (`--impls /old,/new`):
+// the app script, although inside the new checkout, must get that checkout's http, not core's.
+test('preload-impl: an app script inside the implementation\'s own directory gets the implementation', (t) => {
+  const probe = path.join(tmp, 'probe-app-http.js')
+  fs.writeFileSync(probe, `'use strict'
+const Module = require('node:module')
+const load = Module._load
+Module._load = function (request, parent) {
+  const got = Reflect.apply(load, this, arguments)
+  if (request === 'node:http' && parent && parent.filename.endsWith('ws-echo.js')) {
+    console.log(JSON.stringify({ implementation: got === load(${JSON.stringify(root)}, parent) }))
+    process.exit(0)
+  }
+  return got
+}
+`)
+  const r = spawnSync(process.execPath, ['-r', path.join(root, 'benchmark/lib/preload-impl.js'), '-r', probe,
+    path.join(root, 'benchmark/servers/ws-echo.js'), '0'], {
+    cwd: root, timeout: 20000, encoding: 'utf8', env: { ...process.env, RHTTP_BENCH_HTTP: root },
+  })
+  t.is(r.status, 0, r.stderr)
+  t.deepEqual(JSON.parse(r.stdout.trim()), { implementation: true })
+})

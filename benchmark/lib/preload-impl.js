@@ -4,7 +4,8 @@
 // app scenarios (express, ws-echo) can run a fake implementation (harness tests).
 // require('http') / require('node:http') return that module, except inside the module
 // itself and the files of its package directory (a fake usually wraps core http; a build of
-// rhttp takes STATUS_CODES from it). CommonJS only, which is all the app scripts need.
+// rhttp takes STATUS_CODES from it), but not the benchmark's own files. CommonJS only,
+// which is all the app scripts need.
 const Module = require('node:module')
 const fs = require('node:fs')
 const path = require('node:path')
@@ -13,8 +14,13 @@ const target = process.env.RHTTP_BENCH_HTTP
 if (!target) throw new Error('preload-impl.js: RHTTP_BENCH_HTTP is not set')
 
 const ownDir = fs.statSync(target).isDirectory() ? target + path.sep : null
+// The benchmark's own files (the app scripts) are never the module's, even
+// when the module is this repository (an A/B of two rhttp checkouts).
+const benchDir = path.join(__dirname, '..') + path.sep
 const isOwnFile = (filename) =>
-  filename === target || (ownDir !== null && filename.startsWith(ownDir) && !filename.includes(`${path.sep}node_modules${path.sep}`))
+  filename === target ||
+  (ownDir !== null && filename.startsWith(ownDir) && !filename.startsWith(benchDir) &&
+    !filename.includes(`${path.sep}node_modules${path.sep}`))
 
 let impl = null
 const load = Module._load
