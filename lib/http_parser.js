@@ -37,6 +37,14 @@ const CALLBACK_ERRORS = [
 ];
 const { kIncomingMessage, splitRecord, splitTrailers, keptRawHeaders } = require('./common');
 
+// Core's default limit (--max-http-header-size), read once: it is fixed for
+// the process, and a require() per response costs a module lookup.
+let defaultMaxHeaderSize = 0;
+function coreMaxHeaderSize() {
+  if (defaultMaxHeaderSize === 0) defaultMaxHeaderSize = require('node:http').maxHeaderSize;
+  return defaultMaxHeaderSize;
+}
+
 class HTTPParser {
   constructor() {
     this.native = null;
@@ -57,7 +65,7 @@ class HTTPParser {
     // here, in the request's (core's HTTPClientAsyncResource).
     this.asyncResource = new AsyncResource(resource && resource.type || 'HTTPINCOMINGMESSAGE');
     this.inCallback = CB_NONE;
-    const size = maxHeaderSize || require('node:http').maxHeaderSize;
+    const size = maxHeaderSize || coreMaxHeaderSize();
     if (this.native === null) {
       this.native = new binding.NativeResponseParser(size, !!lenient);
     } else {
