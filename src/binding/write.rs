@@ -88,7 +88,7 @@ pub fn conn_write_head_buffer(
         append_str(&env, buf, &head, head_len as usize, true)?;
         Ok(status_code(
             conn,
-            js_load::write(|behind| c.write_parts(&[buf, &body], behind)),
+            js_load::write(|behind| c.write_pair(buf, &body, behind)),
         ))
     })
 }

@@ -176,19 +176,18 @@ fn flush_error(st: &mut Shared, e: &io::Error) -> (i32, &'static str) {
     }
 }
 
-/// `parts` joined into one buffer for the queue, less the first `skip`
+/// `head` then `body` as one buffer for the queue, less the first `skip`
 /// bytes (the ones the kernel took).
-fn copy_parts(parts: &[&[u8]], mut skip: usize) -> Bytes {
-    if let [data] = parts {
-        return Bytes::copy_from_slice(&data[skip..]);
+fn copy_rest(head: &[u8], body: &[u8], skip: usize) -> Bytes {
+    if skip >= head.len() {
+        return Bytes::copy_from_slice(&body[skip - head.len()..]);
     }
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    let mut joined = BytesMut::with_capacity(len - skip);
-    for part in parts {
-        let from = skip.min(part.len());
-        skip -= from;
-        joined.extend_from_slice(&part[from..]);
+    if body.is_empty() {
+        return Bytes::copy_from_slice(&head[skip..]);
     }
+    let mut joined = BytesMut::with_capacity(head.len() + body.len() - skip);
+    joined.extend_from_slice(&head[skip..]);
+    joined.extend_from_slice(body);
     joined.freeze()
 }
 
@@ -248,14 +247,14 @@ impl Conn {
     /// `behind`: queue the bytes for the task rather than send them on this
     /// thread (still `Flushed`: like corked bytes, they count as sent).
     pub fn write(&self, data: &[u8], behind: bool) -> WriteStatus {
-        self.write_parts(&[data], behind)
+        self.write_pair(data, &[], behind)
     }
 
-    /// One write of `parts` in order (a head and a body): a direct send is
-    /// one `writev` from the caller's memory, and only what the kernel does
-    /// not take is copied (a 64 KiB request body then costs no copy).
-    pub fn write_parts(&self, parts: &[&[u8]], behind: bool) -> WriteStatus {
-        let len: usize = parts.iter().map(|p| p.len()).sum();
+    /// One write of `head` then `body`: a direct send is one `writev` from
+    /// the caller's memory, and only what the kernel does not take is
+    /// copied (a 64 KiB request body then costs no copy).
+    pub fn write_pair(&self, head: &[u8], body: &[u8], behind: bool) -> WriteStatus {
+        let len = head.len() + body.len();
         let mut st = lock(&self.shared);
         if st.closed || st.destroy_requested || st.end_requested {
             return WriteStatus::Closed;
@@ -279,7 +278,7 @@ impl Conn {
             if st.out_bytes + len <= CORK_LIMIT {
                 // Accepted like bytes the kernel took: `uncork` sends them.
                 st.out_bytes += len;
-                st.out.push_back(copy_parts(parts, 0));
+                st.out.push_back(copy_rest(head, body, 0));
                 return WriteStatus::Flushed;
             }
             st.corked = false;
@@ -293,7 +292,7 @@ impl Conn {
             let was_empty = st.out.is_empty();
             st.written_behind = true;
             st.out_bytes += len;
-            st.out.push_back(copy_parts(parts, 0));
+            st.out.push_back(copy_rest(head, body, 0));
             drop(st);
             if was_empty {
                 self.wake.notify_one();
@@ -307,15 +306,11 @@ impl Conn {
         }
         let mut sent = 0;
         if st.out.is_empty() {
-            let tried = match parts {
-                [data] => self.stream.try_write(data),
-                [head, body] => self
-                    .stream
-                    .try_write_vectored(&[IoSlice::new(head), IoSlice::new(body)]),
-                _ => {
-                    let slices: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
-                    self.stream.try_write_vectored(&slices)
-                }
+            let tried = if body.is_empty() {
+                self.stream.try_write(head)
+            } else {
+                self.stream
+                    .try_write_vectored(&[IoSlice::new(head), IoSlice::new(body)])
             };
             match tried {
                 Ok(n) => {
@@ -335,7 +330,7 @@ impl Conn {
             }
         }
         st.out_bytes += len - sent;
-        st.out.push_back(copy_parts(parts, sent));
+        st.out.push_back(copy_rest(head, body, sent));
         st.drain_wanted = true;
         drop(st);
         self.wake.notify_one();
@@ -1274,14 +1269,11 @@ mod tests {
         let rt = runtime();
         let (conn, mut peer) = conn_pair(&rt);
         assert_eq!(
-            conn.write_parts(&[b"head ", b"body"], false),
+            conn.write_pair(b"head ", b"body", false),
             WriteStatus::Flushed
         );
         conn.cork();
-        assert_eq!(
-            conn.write_parts(&[b"", b"corked"], false),
-            WriteStatus::Flushed
-        );
+        assert_eq!(conn.write_pair(b"", b"corked", false), WriteStatus::Flushed);
         conn.uncork(false);
         assert_eq!(received(&mut peer, 15), b"head bodycorked");
     }
@@ -1293,10 +1285,7 @@ mod tests {
         // More than the socket takes while the peer reads nothing.
         let head: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
         let body: Vec<u8> = (0..20_000_000u32).map(|i| (i % 241) as u8).collect();
-        assert_eq!(
-            conn.write_parts(&[&head, &body], false),
-            WriteStatus::Queued
-        );
+        assert_eq!(conn.write_pair(&head, &body, false), WriteStatus::Queued);
         let sent = conn.bytes_written.load(Ordering::Relaxed) as usize;
         assert!(sent > 0 && sent < head.len() + body.len());
         assert_eq!(lock(&conn.shared).out_bytes, head.len() + body.len() - sent);
@@ -1312,11 +1301,11 @@ mod tests {
     }
 
     #[test]
-    fn copy_parts_skips_what_was_sent_across_parts() {
-        assert_eq!(&copy_parts(&[b"abc", b"def"], 0)[..], b"abcdef");
-        assert_eq!(&copy_parts(&[b"abc", b"def"], 2)[..], b"cdef");
-        assert_eq!(&copy_parts(&[b"abc", b"def"], 4)[..], b"ef");
-        assert_eq!(&copy_parts(&[b"abc"], 1)[..], b"bc");
+    fn copy_rest_skips_what_was_sent_across_parts() {
+        assert_eq!(&copy_rest(b"abc", b"def", 0)[..], b"abcdef");
+        assert_eq!(&copy_rest(b"abc", b"def", 2)[..], b"cdef");
+        assert_eq!(&copy_rest(b"abc", b"def", 4)[..], b"ef");
+        assert_eq!(&copy_rest(b"abc", b"", 1)[..], b"bc");
     }
 
     #[test]
