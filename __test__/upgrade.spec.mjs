@@ -12,6 +12,9 @@ import {
 const require = createRequire(import.meta.url);
 const net = require('node:net');
 const stream = require('node:stream');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { WebSocketServer, WebSocket } = require('ws');
 
 const UPGRADE_HEAD = get('/chat?x=1', { Upgrade: 'echo', Connection: 'Upgrade' });
@@ -133,6 +136,76 @@ test('upgrade after a keep-alive request on the same connection', async (t) => {
     await c.waitClose();
     return c.snapshot();
   });
+});
+
+// rhttp hands an upgraded connection's descriptor to a libuv handle only when
+// nothing of the connection is queued in Rust; here the earlier response is
+// (the peer does not read), so the socket stays a raw Rust stream.
+test('upgrade behind a response still queued: the response first, then the upgraded stream', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x62);
+    const { server, port } = await serve(ctx, (req, res) => {
+      ctx.push(['request', req.url]);
+      res.end(big);
+    });
+    const closed = new Promise((resolve) => {
+      server.on('upgrade', (req, socket, head) => {
+        ctx.push(['upgrade', req.url, head.toString(), socket.writableLength]);
+        socket.write(SWITCHING);
+        socket.on('data', (d) => socket.end(`echo:${d}`));
+        socket.on('close', () => {
+          ctx.push(['closed', socket.bytesWritten - big.length]);
+          resolve();
+        });
+      });
+    });
+    const c = ctx.connect(port, { paused: true });
+    await c.connected;
+    c.write(get('/big') + UPGRADE_HEAD + 'tail');
+    await delay(200);
+    c.resume();
+    await c.waitFor('101 Switching', 5000);
+    c.write('ping');
+    await c.waitClose(3000);
+    await withTimeout(closed, 2000, 'server socket close');
+    const text = c.text;
+    return { length: text.length, tail: text.slice(text.indexOf('bbbbHTTP/1.1 101') + 4) };
+  }, { timeout: 15000 });
+  t.true(node.result.tail.endsWith('echo:ping'));
+});
+
+test('upgrade on a Unix socket server: the socket state, then an echo both ways', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const server = ctx.server((req, res) => res.end('plain'));
+    const sockPath = path.join(os.tmpdir(), `rhttp-upgrade-${process.pid}-${http === IMPLS.node ? 'n' : 'r'}.sock`);
+    try { fs.unlinkSync(sockPath); } catch {}
+    ctx.defer(() => { try { fs.unlinkSync(sockPath); } catch {} });
+    await ctx.listen(server, sockPath);
+    const closed = new Promise((resolve) => {
+      server.on('upgrade', (req, socket, head) => {
+        ctx.push(['upgrade', head.toString(), socket.remoteAddress, sockState(socket)]);
+        recordSocket(ctx, socket);
+        socket.write(SWITCHING);
+        socket.on('data', (d) => socket.write(`echo:${d}`));
+        socket.on('end', () => socket.end('bye'));
+        socket.on('close', () => {
+          ctx.push(['counters', socket.bytesRead, socket.bytesWritten]);
+          resolve();
+        });
+      });
+    });
+    const c = ctx.connect({ path: sockPath });
+    await c.connected;
+    c.write(UPGRADE_HEAD + 'early');
+    await c.waitFor('101 Switching');
+    c.write('more');
+    await c.waitFor('echo:more');
+    c.end();
+    await c.waitClose();
+    await withTimeout(closed, 2000, 'server socket close');
+    return c.snapshot();
+  });
+  t.true(node.result.data.endsWith('echo:morebye'));
 });
 
 test('upgrade request with a body: the body bytes are part of head', async (t) => {

@@ -1179,7 +1179,14 @@ function onUpgrade(server, socket, state, req) {
   req.push(null);
   const eventName = req.method === 'CONNECT' ? 'connect' : 'upgrade';
   if (eventName === 'upgrade' || server.listenerCount(eventName) > 0) {
-    const bodyHead = binding.connDecideUpgrade(socket._rhttpId, true) || Buffer.alloc(0);
+    const id = socket._rhttpId;
+    // The socket becomes a libuv handle, as core's is: the bytes then go
+    // between the kernel and JS with no hop through the runtime. A fed
+    // stream, or a connection with writes still queued in Rust, stays a
+    // raw Rust stream instead.
+    if (socket[kFed] === undefined) socket._rhttpSaveCounters();
+    const handed = socket[kFed] === undefined ? binding.connHandOver(id) : null;
+    const bodyHead = handed !== null ? handed[0] : binding.connDecideUpgrade(id, true) || Buffer.alloc(0);
     if (socket[kFed] !== undefined) {
       // From here on the stream is the caller's alone, as in core.
       detachFed(socket);
@@ -1195,7 +1202,14 @@ function onUpgrade(server, socket, state, req) {
     // Neither flowing nor paused: the first 'data' listener starts the
     // flow (core sets only this; a pause() would make isPaused() true).
     socket.readableFlowing = null;
-    if (socket[kFed] === undefined) socket._rhttpSetRaw();
+    if (handed !== null) {
+      // Rust reports nothing more of this connection.
+      server[kSockets].delete(id);
+      if (server[kFlushedConns] !== undefined) server[kFlushedConns].delete(id);
+      socket._rhttpAdoptFd(handed[1]);
+    } else if (socket[kFed] === undefined) {
+      socket._rhttpSetRaw();
+    }
     server.emit(eventName, req, socket, bodyHead);
   } else {
     // Got CONNECT method, but have no handler.

@@ -27,6 +27,14 @@ const kDispatched = Symbol('rhttp.dispatched');
 const kLastCounters = Symbol('rhttp.lastCounters');
 // Corked until the end of this turn of the event loop (pipelined requests).
 const kCorkedTick = Symbol('rhttp.corkedTick');
+// Upgraded and taken over: the socket reads and writes through a libuv
+// handle of its own, with net.Socket's own methods (see _rhttpAdoptFd).
+const kCore = Symbol('rhttp.core');
+// [bytesRead, bytesWritten] of the Rust connection when it was taken over.
+const kBaseCounters = Symbol('rhttp.baseCounters');
+// The symbol under which a libuv handle refers to its net.Socket (core's
+// owner_symbol), learnt from the first socket made on a descriptor.
+let ownerSymbol;
 
 // Sockets corked this turn, uncorked together in one setImmediate: the
 // responses to a client's pipelined requests (answered in one cascade of
@@ -39,7 +47,7 @@ function uncorkAll() {
   for (let i = 0; i < list.length; i++) {
     const s = list[i];
     s[kCorkedTick] = false;
-    if (s._handle) binding.connUncork(s[kId]);
+    if (s._handle && !s[kCore]) binding.connUncork(s[kId]);
   }
 }
 
@@ -161,11 +169,13 @@ class Socket extends net.Socket {
   // is gone); bytesWritten is what was handed to the handle plus what
   // still waits in the stream's buffer, counted in JS as core does.
   get bytesRead() {
+    if (this[kCore]) return this[kBaseCounters][0] + super.bytesRead;
     const c = (this._handle && binding.connCounters(this[kId])) || this[kLastCounters];
     return c ? c[0] : 0;
   }
 
   get bytesWritten() {
+    if (this[kCore]) return this[kBaseCounters][1] + super.bytesWritten;
     let bytes = this[kDispatched];
     const buffered = this.writableBuffer;
     for (let i = 0; i < buffered.length; i++) {
@@ -194,17 +204,19 @@ class Socket extends net.Socket {
 
   /** Hold writes in Rust until this turn of the event loop ends. */
   _rhttpCorkForTick() {
-    if (this[kCorkedTick] || !this._handle) return;
+    if (this[kCorkedTick] || !this._handle || this[kCore]) return;
     this[kCorkedTick] = true;
     binding.connCork(this[kId]);
     if (corkedSockets.push(this) === 1) setImmediate(uncorkAll);
   }
 
   _write(chunk, encoding, cb) {
+    if (this[kCore]) return super._write(chunk, encoding, cb);
     this._afterWrite(this._rhttpWriteChunk(chunk, encoding), cb);
   }
 
   _writev(chunks, cb) {
+    if (this[kCore]) return super._writev(chunks, cb);
     // One native call for the whole corked batch, so the kernel sees a
     // single write. Core's response is usually [head + string body, ''] or
     // [head, Buffer body, '']: those go without a JS Buffer.
@@ -286,6 +298,7 @@ class Socket extends net.Socket {
   }
 
   _final(cb) {
+    if (this[kCore]) return super._final(cb);
     binding.connEnd(this[kId]);
     // Core's shutdown completes in a later turn (libuv shuts down on the
     // next POLLOUT): 'finish' (and destroySoon's destroy) wait for the end
@@ -306,8 +319,52 @@ class Socket extends net.Socket {
 
   // ---- readable side: used only once the connection is raw (upgrade) ----
 
-  _read() {
+  _read(n) {
+    if (this[kCore]) return super._read(n);
     if (this[kRaw]) setPaused(this, PAUSE_SOCKET, false);
+  }
+
+  /** After an upgrade, Rust let go of the connection (`connHandOver`):
+   * from here on the socket reads and writes `fd` through a libuv handle,
+   * as core's does, with net.Socket's own methods. Only the object stays
+   * (it is `req.socket`, and what 'connection' listeners hold). Rust's
+   * counters were saved just before the hand-over. */
+  _rhttpAdoptFd(fd) {
+    const c = this[kLastCounters];
+    this[kBaseCounters] = [c ? c[0] : 0, this[kDispatched]];
+    let handle;
+    try {
+      // net makes the handle (TCP or Pipe, by the descriptor's kind) and
+      // opens it; the borrowed socket is dropped.
+      const carrier = new net.Socket({ fd, manualStart: true });
+      handle = carrier._handle;
+      if (ownerSymbol === undefined) ownerSymbol = findOwnerSymbol(handle, carrier);
+      carrier._handle = null;
+    } catch (err) {
+      require('node:fs').closeSync(fd);
+      this._handle = null;
+      this.destroy(err);
+      return;
+    }
+    handle[ownerSymbol] = this;
+    this[kCore] = true;
+    this._handle = handle;
+    // Nothing was queued in Rust (a condition of the hand-over): a write
+    // still waiting for its drain event is done.
+    this._rhttpOnDrain();
+    // The server's threadsafe function no longer holds the loop open for
+    // this socket; its handle does, unless the socket was unref'd.
+    if (this[kUnref]) handle.unref();
+    else setSocketRef(this, false);
+    const msecs = this[kTimeoutMuted] ? 0 : this[kNativeTimeout];
+    this[kNativeTimeout] = 0;
+    this[kTimeoutMuted] = false;
+    if (msecs > 0) super.setTimeout(msecs);
+    // Core's handle reads on through an upgrade: what comes before the
+    // user reads waits in the stream (up to highWaterMark), not the kernel.
+    // The stream may think a read is under way already (an earlier _read
+    // that got no push while HTTP owned the connection), so start it here.
+    if (this.readable) super._read(0);
   }
 
   _rhttpSetRaw() {
@@ -320,8 +377,10 @@ class Socket extends net.Socket {
 
   /** IncomingMessage asks for more body: resume reading the connection. */
   _rhttpReadStart() {
-    setPaused(this, PAUSE_BODY, false);
-    if (this._rhttpGated) this._rhttpOpenGate();
+    if (!this[kCore]) {
+      setPaused(this, PAUSE_BODY, false);
+      if (this._rhttpGated) this._rhttpOpenGate();
+    }
     // Core's readStart resumes the socket a readStop paused ('resume').
     if (this.readableFlowing === false && !this._paused && this.readable) this.resume();
   }
@@ -333,7 +392,7 @@ class Socket extends net.Socket {
   }
 
   _rhttpReadStop() {
-    setPaused(this, PAUSE_BODY, true);
+    if (!this[kCore]) setPaused(this, PAUSE_BODY, true);
     // Core's readStop is socket.pause(): isPaused() and a 'pause' event.
     if (this.readableFlowing !== false) this.pause();
   }
@@ -341,6 +400,7 @@ class Socket extends net.Socket {
   // ---- lifetime ----
 
   setTimeout(msecs, callback) {
+    if (this[kCore]) return super.setTimeout(msecs, callback);
     // An idle timer in Rust: no JS timer per connection, and reads the JS
     // side never sees (consumed by the parser) still count as activity.
     if (this.destroyed) return this;
@@ -359,7 +419,9 @@ class Socket extends net.Socket {
     return this;
   }
 
-  _unrefTimer() {}
+  _unrefTimer() {
+    if (this[kCore]) super._unrefTimer();
+  }
 
   // The server switches the keep-alive timer off at each request and back
   // on (to the same value) after each response: two native calls per
@@ -396,6 +458,7 @@ class Socket extends net.Socket {
   }
 
   _destroy(err, cb) {
+    if (this[kCore]) return super._destroy(err, cb);
     const handle = this._handle;
     if (handle) {
       this._rhttpSaveCounters();
@@ -418,6 +481,15 @@ class Socket extends net.Socket {
       if (this._server._emitCloseIfDrained) this._server._emitCloseIfDrained();
     }
   }
+}
+
+/** The symbol under which `handle` refers to `owner`. */
+function findOwnerSymbol(handle, owner) {
+  const symbols = Object.getOwnPropertySymbols(handle);
+  for (let i = 0; i < symbols.length; i++) {
+    if (handle[symbols[i]] === owner) return symbols[i];
+  }
+  throw new Error('rhttp: a libuv handle without its owner socket');
 }
 
 /** Set or clear one of the connection's pause bits. The bits are mirrored

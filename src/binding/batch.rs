@@ -22,6 +22,24 @@ impl TypeName for RawValue {
     }
 }
 
+/// A new JS Buffer holding a copy of `bytes`.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub fn buffer_copy(env: sys::napi_env, bytes: &[u8]) -> Result<RawValue> {
+    let mut value = std::ptr::null_mut();
+    let mut data = std::ptr::null_mut();
+    // SAFETY: called on the JS thread with the env of the current call.
+    check_status!(unsafe {
+        sys::napi_create_buffer_copy(
+            env,
+            bytes.len(),
+            bytes.as_ptr().cast(),
+            &mut data,
+            &mut value,
+        )
+    })?;
+    Ok(RawValue(value))
+}
+
 pub struct ArrayBuilder {
     env: sys::napi_env,
     array: sys::napi_value,
@@ -79,18 +97,8 @@ impl ArrayBuilder {
     }
 
     pub fn push_buffer(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut value = std::ptr::null_mut();
-        let mut data = std::ptr::null_mut();
-        check_status!(unsafe {
-            sys::napi_create_buffer_copy(
-                self.env,
-                bytes.len(),
-                bytes.as_ptr().cast(),
-                &mut data,
-                &mut value,
-            )
-        })?;
-        self.push(value)
+        let value = buffer_copy(self.env, bytes)?;
+        self.push(value.0)
     }
 
     pub fn push_null(&mut self) -> Result<()> {

@@ -8,7 +8,7 @@ use napi::bindgen_prelude::{BufferSlice, Function, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
 
-use super::batch::{ArrayBuilder, RawValue};
+use super::batch::{buffer_copy, ArrayBuilder, RawValue};
 use super::js_callback::{doorbell_fn, set_ref, DoorbellFn, TsfnDoorbell};
 use crate::server::conn::{self, CallbackError, Conn};
 use crate::server::fed::FedInput;
@@ -405,26 +405,28 @@ pub fn conn_set_keep_alive(conn: u32, on: bool, delay_ms: u32) {
 /// the bytes read past the head) or keep parsing HTTP.
 #[napi(catch_unwind)]
 pub fn conn_decide_upgrade(env: Env, conn: u32, raw: bool) -> Result<Option<RawValue>> {
-    let Some(c) = registry::get(conn) else {
+    let Some(head) = registry::get(conn).and_then(|c| c.decide_upgrade(raw)) else {
         return Ok(None);
     };
-    match c.decide_upgrade(raw) {
-        Some(head) => {
-            let mut value = std::ptr::null_mut();
-            let mut data = std::ptr::null_mut();
-            napi::check_status!(unsafe {
-                napi::sys::napi_create_buffer_copy(
-                    env.raw(),
-                    head.len(),
-                    head.as_ptr().cast(),
-                    &mut data,
-                    &mut value,
-                )
-            })?;
-            Ok(Some(RawValue(value)))
-        }
-        None => Ok(None),
-    }
+    buffer_copy(env.raw(), &head).map(Some)
+}
+
+/// After an upgrade head: JS takes the socket over as a libuv handle, as
+/// core's upgraded socket is one. `[head, fd]` (the bytes read past the head
+/// and a descriptor JS now owns), or `null` when Rust cannot let go of it
+/// (see `Conn::hand_over`) and JS decides `raw` instead.
+#[napi(catch_unwind)]
+pub fn conn_hand_over(env: Env, conn: u32) -> Result<Option<RawValue>> {
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    let Some((head, fd)) = registry::get(conn).and_then(|c| c.hand_over()) else {
+        return Ok(None);
+    };
+    // On an error `fd` is dropped, so closed: JS never saw it.
+    let mut pair = ArrayBuilder::new(env.raw(), 2)?;
+    pair.push_buffer(&head)?;
+    pair.push_i32(fd.as_raw_fd())?;
+    let _ = fd.into_raw_fd();
+    Ok(Some(pair.finish()))
 }
 
 /// A user callback threw while JS handled a request head (`kind` 0), a body

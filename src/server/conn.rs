@@ -146,6 +146,9 @@ pub(super) struct Shared {
     /// After an upgrade head: the bytes read past it, until JS decides.
     pub(super) upgrade_pending: Option<BytesMut>,
     pub(super) upgrade_decision: Option<bool>,
+    /// JS took the socket over (`hand_over`): the task leaves it alone and
+    /// exits without a `Close` event.
+    pub(super) handed_over: bool,
     /// A JS callback threw while handling a parser event (see
     /// `callback_failed`): the llhttp error the parser now reports.
     pub(super) callback_error: Option<CallbackError>,
@@ -505,6 +508,34 @@ impl Conn {
         head
     }
 
+    /// JS has seen an upgrade head and takes the socket over itself, as a
+    /// libuv handle: the bytes read past the head and a duplicate of the
+    /// descriptor. Only while the task waits for that decision with nothing
+    /// queued to write and the stream neither ending nor ended; otherwise
+    /// `None` (JS then decides `raw`). The task exits without touching the
+    /// socket again, and its descriptor closes when it is gone (the duplicate
+    /// keeps the socket open).
+    pub fn hand_over(&self) -> Option<(Bytes, std::os::fd::OwnedFd)> {
+        let mut st = lock(&self.shared);
+        let waiting = st.upgrade_pending.is_some() && st.upgrade_decision.is_none();
+        if !waiting
+            || st.closed
+            || st.destroy_requested
+            || st.end_requested
+            || st.stream_ended
+            || st.write_error.is_some()
+            || !st.out.is_empty()
+        {
+            return None;
+        }
+        let fd = self.stream.dup_fd()?;
+        let head = st.upgrade_pending.take().map(BytesMut::freeze)?;
+        st.handed_over = true;
+        drop(st);
+        self.wake.notify_one();
+        Some((head, fd))
+    }
+
     /// A user callback threw out of the JS handling of a parser event. In
     /// core the exception leaves llhttp in an error state: the rest of that
     /// read is dropped, and the next read fails with the callback's code.
@@ -576,9 +607,17 @@ impl Drop for CloseGuard {
         if self.syscall == "read" && self.errno != 0 {
             registry::note_reset(self.conn.id, self.errno);
         }
-        lock(&self.conn.shared).closed = true;
+        let handed_over = {
+            let mut st = lock(&self.conn.shared);
+            st.closed = true;
+            st.handed_over
+        };
         registry::remove(self.conn.id);
         self.conn.server.connections.fetch_sub(1, Ordering::Relaxed);
+        if handed_over {
+            // JS owns the socket now; nothing of it is this task's to report.
+            return;
+        }
         self.conn.server.events.push(ServerEvent::Close {
             conn: self.conn.id,
             errno: self.errno,
@@ -744,6 +783,9 @@ impl Task<'_> {
 
             let (pause, want_write, end_requested, destroy, idle, generation, write_error) = {
                 let mut st = lock(&self.conn.shared);
+                if st.handed_over {
+                    return Ok(());
+                }
                 if st.take_drain_due() {
                     self.emit(ServerEvent::Drain { conn: self.conn.id });
                 }
@@ -1360,6 +1402,47 @@ mod tests {
         let mut st = lock(&conn.shared);
         assert!(st.take_drain_due());
         assert!(!st.take_drain_due());
+    }
+
+    #[test]
+    fn a_hand_over_gives_the_bytes_past_the_head_and_a_descriptor_that_outlives_the_conn() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        lock(&conn.shared).upgrade_pending = Some(BytesMut::from(&b"early"[..]));
+        let (head, fd) = conn.hand_over().expect("handed over");
+        assert_eq!(&head[..], b"early");
+        assert!(lock(&conn.shared).handed_over);
+        // Only once: the decision is made.
+        assert!(conn.hand_over().is_none());
+        drop(conn);
+        let mut ours = std::net::TcpStream::from(fd);
+        std::io::Write::write_all(&mut ours, b"still open").unwrap();
+        assert_eq!(received(&mut peer, 10), b"still open");
+        std::io::Write::write_all(&mut peer, b"back").unwrap();
+        ours.set_nonblocking(false).unwrap();
+        let mut got = [0u8; 4];
+        ours.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"back");
+    }
+
+    #[test]
+    fn no_hand_over_outside_an_upgrade_decision_or_with_bytes_queued() {
+        let rt = runtime();
+        let (conn, _peer) = conn_pair(&rt);
+        // No upgrade head waiting.
+        assert!(conn.hand_over().is_none());
+        lock(&conn.shared).upgrade_pending = Some(BytesMut::new());
+        assert_eq!(conn.write(b"queued", true), WriteStatus::Flushed);
+        assert!(conn.hand_over().is_none());
+        lock(&conn.shared).consume_out(6);
+        conn.end();
+        assert!(conn.hand_over().is_none());
+        assert!(!lock(&conn.shared).handed_over);
+        // The upgrade was decided the other way.
+        let (conn, _peer) = conn_pair(&rt);
+        lock(&conn.shared).upgrade_pending = Some(BytesMut::new());
+        conn.decide_upgrade(true);
+        assert!(conn.hand_over().is_none());
     }
 
     #[test]

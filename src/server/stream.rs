@@ -80,6 +80,18 @@ impl Stream {
         }
     }
 
+    /// A duplicate of the socket's descriptor (close-on-exec), for a libuv
+    /// handle to own; `None` for a fed stream or when `dup` fails.
+    pub fn dup_fd(&self) -> Option<std::os::fd::OwnedFd> {
+        use std::os::fd::AsFd;
+        let fd = match self {
+            Stream::Tcp(s) => s.as_fd(),
+            Stream::Unix(s) => s.as_fd(),
+            Stream::Fed(_) => return None,
+        };
+        fd.try_clone_to_owned().ok()
+    }
+
     /// Bytes the kernel holds for the next read (FIONREAD); 0 on error.
     pub fn unread_bytes(&self) -> usize {
         use std::os::fd::AsRawFd;
