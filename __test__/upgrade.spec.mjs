@@ -12,9 +12,6 @@ import {
 const require = createRequire(import.meta.url);
 const net = require('node:net');
 const stream = require('node:stream');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const { WebSocketServer, WebSocket } = require('ws');
 
 const UPGRADE_HEAD = get('/chat?x=1', { Upgrade: 'echo', Connection: 'Upgrade' });
@@ -177,9 +174,7 @@ test('upgrade behind a response still queued: the response first, then the upgra
 test('upgrade on a Unix socket server: the socket state, then an echo both ways', async (t) => {
   const node = await same(t, async (http, ctx) => {
     const server = ctx.server((req, res) => res.end('plain'));
-    const sockPath = path.join(os.tmpdir(), `rhttp-upgrade-${process.pid}-${http === IMPLS.node ? 'n' : 'r'}.sock`);
-    try { fs.unlinkSync(sockPath); } catch {}
-    ctx.defer(() => { try { fs.unlinkSync(sockPath); } catch {} });
+    const sockPath = ctx.socketPath();
     await ctx.listen(server, sockPath);
     const closed = new Promise((resolve) => {
       server.on('upgrade', (req, socket, head) => {

@@ -540,6 +540,8 @@ function socketOnData(d) {
 
       socket._httpMessage = null;
       socket.readableFlowing = null;
+      // An rhttp socket becomes a libuv socket, as core's is.
+      if (typeof socket._rhttpHandOver === 'function') socket._rhttpHandOver();
 
       req.emit(eventName, res, socket, bodyHead);
       req.destroyed = true;

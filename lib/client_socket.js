@@ -9,11 +9,11 @@ const dns = require('node:dns');
 const { AsyncResource } = require('node:async_hooks');
 const { isIP } = require('node:net');
 
-const { Socket, ConnHandle, errnoError, kId, applyPauseBits } = require('./socket');
+const { Socket, ConnHandle, errnoError, kId, applyPauseBits, closeFd } = require('./socket');
 const { runNextTicks, TurnBudget } = require('./common');
 const {
   binding, EVENT_WIDTH,
-  EV_CONNECT, EV_DATA, EV_END, EV_FIN_READ, EV_CLOSE, EV_DRAIN, EV_TIMEOUT,
+  EV_CONNECT, EV_DATA, EV_END, EV_FIN_READ, EV_CLOSE, EV_DRAIN, EV_TIMEOUT, EV_HANDED_OVER,
 } = require('./native');
 const { codes, ExceptionWithHostPort } = require('./internal/errors');
 const { validatePort, validateFunction, validateNumber } = require('./internal/validators');
@@ -39,6 +39,10 @@ const kAlternatives = Symbol('rhttp.alternatives');
 // held for the next turn (see deferEvent).
 const kReadTurn = Symbol('rhttp.readTurn');
 const kDeferred = Symbol('rhttp.deferred');
+// Upgraded: Rust was asked for the descriptor (_rhttpHandOver), and the
+// write or end that came meanwhile, held until the answer.
+const kHandingOver = Symbol('rhttp.handingOver');
+const kHeld = Symbol('rhttp.held');
 
 // ---- the process-wide client event queue --------------------------------
 
@@ -166,7 +170,10 @@ function joinReads(events, at, next) {
 
 function handle(kind, ev, at) {
   const socket = sockets.get(ev[at + 1]);
-  if (socket === undefined) return;
+  if (socket === undefined) {
+    if (kind === EV_HANDED_OVER) discardHandedOver(ev[at + 1], ev[at + 2]);
+    return;
+  }
   // A batch arrives in one threadsafe-function call; each socket's events
   // run in the async context the socket was created in, as a TCPWRAP's do.
   socket[kAsyncResource].runInAsyncScope(handleSocketEvent, null, socket, kind, ev, at);
@@ -201,8 +208,28 @@ function handleSocketEvent(socket, kind, ev, at) {
       sockets.delete(id);
       socket._rhttpClosed(ev[at + 4]);
       socket._rhttpNativeClose(ev[at + 2], ev[at + 3]);
+      releaseHeld(socket);
+      break;
+    case EV_HANDED_OVER:
+      socket._rhttpHandedOver(ev[at + 2]);
       break;
   }
+}
+
+/** A descriptor handed over for a socket that is gone. */
+function discardHandedOver(id, fd) {
+  if (fd < 0) return;
+  closeFd(fd);
+  binding.connRelease(id);
+}
+
+/** Run the write or end held during a hand-over, now on the socket's
+ * transport (the libuv handle, or still Rust). */
+function releaseHeld(socket) {
+  socket[kHandingOver] = false;
+  const held = socket[kHeld];
+  socket[kHeld] = null;
+  if (held !== null && held !== undefined) held();
 }
 
 // ---- ClientSocket -------------------------------------------------------
@@ -218,6 +245,8 @@ class ClientSocket extends Socket {
     this[kRefd] = false;
     this[kConnectArgs] = null;
     this[kAsyncResource] = new AsyncResource('TCPWRAP');
+    this[kHandingOver] = false;
+    this[kHeld] = null;
     this._rhttpSetRaw();
     if (options && options.noDelay !== undefined) this._rhttpNoDelay = !!options.noDelay;
   }
@@ -255,6 +284,36 @@ class ClientSocket extends Socket {
     if (this[kPendingTimeout] > 0) binding.connSetTimeout(this[kId], this[kPendingTimeout]);
     this.emit('connect');
     this.emit('ready');
+  }
+
+  /** ClientRequest handed the socket to an 'upgrade'/'connect' listener:
+   * ask Rust for the descriptor, so the socket then reads and writes as
+   * core's (see Socket#_rhttpAdoptFd). Writes wait for the answer: once
+   * Rust let go, nothing more may go through it. */
+  _rhttpHandOver() {
+    if (this[kId] === 0 || this._handle === null || this.destroyed || this._rhttpCore) return;
+    if (binding.connRequestHandOver(this[kId])) this[kHandingOver] = true;
+  }
+
+  _rhttpHandedOver(fd) {
+    if (fd >= 0) {
+      if (this.destroyed) {
+        sockets.delete(this[kId]);
+        discardHandedOver(this[kId], fd);
+      } else {
+        sockets.delete(this[kId]);
+        this._rhttpAdoptFd(fd);
+      }
+    }
+    releaseHeld(this);
+  }
+
+  _rhttpMoveRef(handle) {
+    if (this[kRefd]) {
+      this[kRefd] = false;
+      addRef(-1);
+    }
+    if (!this[kWantRef]) handle.unref();
   }
 
   _rhttpNativeClose(errno, syscall) {
@@ -295,6 +354,10 @@ class ClientSocket extends Socket {
   // Writes made while connecting wait for 'connect', as in net (and fail
   // with ERR_SOCKET_CLOSED_BEFORE_CONNECTION if it never comes).
   _write(chunk, encoding, cb) {
+    if (this[kHandingOver]) {
+      this[kHeld] = () => this._write(chunk, encoding, cb);
+      return;
+    }
     if (this.connecting) {
       afterConnect(this, () => super._write(chunk, encoding, cb), cb);
       return;
@@ -303,6 +366,10 @@ class ClientSocket extends Socket {
   }
 
   _writev(chunks, cb) {
+    if (this[kHandingOver]) {
+      this[kHeld] = () => this._writev(chunks, cb);
+      return;
+    }
     if (this.connecting) {
       afterConnect(this, () => super._writev(chunks, cb), cb);
       return;
@@ -311,6 +378,10 @@ class ClientSocket extends Socket {
   }
 
   _final(cb) {
+    if (this[kHandingOver]) {
+      this[kHeld] = () => this._final(cb);
+      return;
+    }
     if (this.connecting) {
       afterConnect(this, () => super._final(cb), cb);
       return;
@@ -319,18 +390,23 @@ class ClientSocket extends Socket {
   }
 
   ref() {
+    if (this._rhttpCore) return super.ref();
     this[kWantRef] = true;
     syncRef(this);
     return this;
   }
 
   unref() {
+    if (this._rhttpCore) return super.unref();
     this[kWantRef] = false;
     syncRef(this);
     return this;
   }
 
   _destroy(err, cb) {
+    // A write or end held for a hand-over goes out first, as core's would
+    // have before the close.
+    if (this[kHandingOver]) releaseHeld(this);
     clearTimeout(this[kConnectTimer]);
     this[kWantRef] = false;
     syncRef(this);

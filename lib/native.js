@@ -21,7 +21,8 @@ module.exports = {
   EV_CONNECT: 12, // 2
   EV_BODY_GATED: 13, // 3: Buffer (an EV_BODY that closed the body gate)
   EV_FIN_READ: 14, // 2: a client socket's EV_END that was a read of its own
-  EVENT_WIDTH: [0, 2, 4, 3, 3, 6, 2, 2, 2, 2, 5, 3, 2, 3, 2],
+  EV_HANDED_OVER: 15, // 3: the descriptor of an upgraded client socket, or -1
+  EVENT_WIDTH: [0, 2, 4, 3, 3, 6, 2, 2, 2, 2, 5, 3, 2, 3, 2, 3],
 
   REQ_KEEP_ALIVE: 1 << 8,
   REQ_UPGRADE: 1 << 9,

@@ -1184,7 +1184,6 @@ function onUpgrade(server, socket, state, req) {
     // between the kernel and JS with no hop through the runtime. A fed
     // stream, or a connection with writes still queued in Rust, stays a
     // raw Rust stream instead.
-    if (socket[kFed] === undefined) socket._rhttpSaveCounters();
     const handed = socket[kFed] === undefined ? binding.connHandOver(id) : null;
     const bodyHead = handed !== null ? handed[0] : binding.connDecideUpgrade(id, true) || Buffer.alloc(0);
     if (socket[kFed] !== undefined) {

@@ -324,12 +324,26 @@ class Socket extends net.Socket {
     if (this[kRaw]) setPaused(this, PAUSE_SOCKET, false);
   }
 
-  /** After an upgrade, Rust let go of the connection (`connHandOver`):
-   * from here on the socket reads and writes `fd` through a libuv handle,
-   * as core's does, with net.Socket's own methods. Only the object stays
-   * (it is `req.socket`, and what 'connection' listeners hold). Rust's
-   * counters were saved just before the hand-over. */
+  /** The server's threadsafe function no longer holds the loop open for
+   * this socket; its handle does, unless the socket was unref'd. */
+  _rhttpMoveRef(handle) {
+    if (this[kUnref]) handle.unref();
+    else setSocketRef(this, false);
+  }
+
+  /** Read and written through a libuv handle (see _rhttpAdoptFd). */
+  get _rhttpCore() {
+    return this[kCore] === true;
+  }
+
+  /** After an upgrade, Rust let go of the connection (`connHandOver`, or
+   * a client's EV_HANDED_OVER): from here on the socket reads and writes
+   * `fd` through a libuv handle, as core's does, with net.Socket's own
+   * methods. Only the object stays (it is `req.socket`, and what
+   * 'connection' listeners hold). */
   _rhttpAdoptFd(fd) {
+    // Rust keeps the connection's counters until connRelease.
+    this._rhttpSaveCounters();
     const c = this[kLastCounters];
     this[kBaseCounters] = [c ? c[0] : 0, this[kDispatched]];
     let handle;
@@ -341,7 +355,8 @@ class Socket extends net.Socket {
       if (ownerSymbol === undefined) ownerSymbol = findOwnerSymbol(handle, carrier);
       carrier._handle = null;
     } catch (err) {
-      require('node:fs').closeSync(fd);
+      closeFd(fd);
+      binding.connRelease(this[kId]);
       this._handle = null;
       this.destroy(err);
       return;
@@ -349,13 +364,11 @@ class Socket extends net.Socket {
     handle[ownerSymbol] = this;
     this[kCore] = true;
     this._handle = handle;
+    binding.connRelease(this[kId]);
     // Nothing was queued in Rust (a condition of the hand-over): a write
     // still waiting for its drain event is done.
     this._rhttpOnDrain();
-    // The server's threadsafe function no longer holds the loop open for
-    // this socket; its handle does, unless the socket was unref'd.
-    if (this[kUnref]) handle.unref();
-    else setSocketRef(this, false);
+    this._rhttpMoveRef(handle);
     const msecs = this[kTimeoutMuted] ? 0 : this[kNativeTimeout];
     this[kNativeTimeout] = 0;
     this[kTimeoutMuted] = false;
@@ -483,6 +496,15 @@ class Socket extends net.Socket {
   }
 }
 
+/** Close a descriptor Rust handed over that no socket will adopt. */
+function closeFd(fd) {
+  try {
+    require('node:fs').closeSync(fd);
+  } catch {
+    // Already closed: nothing to give back.
+  }
+}
+
 /** The symbol under which `handle` refers to `owner`. */
 function findOwnerSymbol(handle, owner) {
   const symbols = Object.getOwnPropertySymbols(handle);
@@ -559,4 +581,4 @@ function errnoError(errno, syscall) {
   return err;
 }
 
-module.exports = { Socket, ConnHandle, errnoError, kId, applyPauseBits };
+module.exports = { Socket, ConnHandle, errnoError, kId, applyPauseBits, closeFd };

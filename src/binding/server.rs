@@ -291,6 +291,14 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             out.push_u32(EV_CONNECT)?;
             out.push_u32(conn)?;
         }
+        ServerEvent::HandedOver { fd, .. } => {
+            use std::os::fd::{AsRawFd, IntoRawFd};
+            out.push_u32(EV_HANDED_OVER)?;
+            out.push_u32(conn)?;
+            // On an error the descriptor is dropped, so closed.
+            out.push_i32(fd.as_ref().map_or(-1, |fd| fd.as_raw_fd()))?;
+            let _ = fd.map(IntoRawFd::into_raw_fd);
+        }
     }
     if ended {
         out.push_u32(EV_END)?;
@@ -427,6 +435,20 @@ pub fn conn_hand_over(env: Env, conn: u32) -> Result<Option<RawValue>> {
     pair.push_i32(fd.as_raw_fd())?;
     let _ = fd.into_raw_fd();
     Ok(Some(pair.finish()))
+}
+
+/// JS adopted (or closed) the descriptor of a connection handed over: Rust
+/// forgets it, and closes its own descriptor once its task is gone.
+#[napi(catch_unwind)]
+pub fn conn_release(conn: u32) {
+    registry::remove(conn);
+}
+
+/// A client connection upgraded: ask for its descriptor (see
+/// `Conn::request_hand_over`); an `EV_HANDED_OVER` event answers if true.
+#[napi(catch_unwind)]
+pub fn conn_request_hand_over(conn: u32) -> bool {
+    registry::get(conn).is_some_and(|c| c.request_hand_over())
 }
 
 /// A user callback threw while JS handled a request head (`kind` 0), a body

@@ -146,9 +146,11 @@ pub(super) struct Shared {
     /// After an upgrade head: the bytes read past it, until JS decides.
     pub(super) upgrade_pending: Option<BytesMut>,
     pub(super) upgrade_decision: Option<bool>,
-    /// JS took the socket over (`hand_over`): the task leaves it alone and
-    /// exits without a `Close` event.
+    /// JS took the socket over (`hand_over`, `request_hand_over`): the task
+    /// leaves it alone and exits without a `Close` event.
     pub(super) handed_over: bool,
+    /// A client connection is to be handed over once its queue is empty.
+    pub(super) hand_over_requested: bool,
     /// A JS callback threw while handling a parser event (see
     /// `callback_failed`): the llhttp error the parser now reports.
     pub(super) callback_error: Option<CallbackError>,
@@ -259,6 +261,15 @@ impl Conn {
     pub fn write_pair(&self, head: &[u8], body: &[u8], behind: bool) -> WriteStatus {
         let len = head.len() + body.len();
         let mut st = lock(&self.shared);
+        if st.handed_over {
+            // A client socket destroyed before it adopted the descriptor
+            // (its writes wait for that): what the kernel takes now goes
+            // out, as libuv's write before a close.
+            let _ = self
+                .stream
+                .try_write_vectored(&[IoSlice::new(head), IoSlice::new(body)]);
+            return WriteStatus::Closed;
+        }
         if st.closed || st.destroy_requested || st.end_requested {
             return WriteStatus::Closed;
         }
@@ -536,6 +547,28 @@ impl Conn {
         Some((head, fd))
     }
 
+    /// A client connection upgraded: JS asks for the socket, to read and
+    /// write it as core's (a libuv handle). Its task reads on concurrently,
+    /// so the answer is an event (`HandedOver`), queued behind every byte
+    /// read, once nothing is left to write. False when the connection is
+    /// ending or gone (no event follows). JS holds its writes meanwhile.
+    pub fn request_hand_over(&self) -> bool {
+        let mut st = lock(&self.shared);
+        if matches!(self.stream, Stream::Fed(_))
+            || st.closed
+            || st.destroy_requested
+            || st.end_requested
+            || st.stream_ended
+            || st.write_error.is_some()
+        {
+            return false;
+        }
+        st.hand_over_requested = true;
+        drop(st);
+        self.wake.notify_one();
+        true
+    }
+
     /// A user callback threw out of the JS handling of a parser event. In
     /// core the exception leaves llhttp in an error state: the rest of that
     /// read is dropped, and the next read fails with the callback's code.
@@ -612,12 +645,14 @@ impl Drop for CloseGuard {
             st.closed = true;
             st.handed_over
         };
-        registry::remove(self.conn.id);
         self.conn.server.connections.fetch_sub(1, Ordering::Relaxed);
         if handed_over {
             // JS owns the socket now; nothing of it is this task's to report.
+            // The connection stays addressable (its counters and addresses)
+            // until JS has adopted the descriptor and releases it.
             return;
         }
+        registry::remove(self.conn.id);
         self.conn.server.events.push(ServerEvent::Close {
             conn: self.conn.id,
             errno: self.errno,
@@ -788,6 +823,24 @@ impl Task<'_> {
                 }
                 if st.take_drain_due() {
                     self.emit(ServerEvent::Drain { conn: self.conn.id });
+                }
+                if st.hand_over_requested && st.out.is_empty() {
+                    st.hand_over_requested = false;
+                    let fd =
+                        (!st.stream_ended && st.write_error.is_none() && !st.destroy_requested)
+                            .then(|| self.conn.stream.dup_fd())
+                            .flatten();
+                    st.handed_over = fd.is_some();
+                    drop(st);
+                    let handed_over = fd.is_some();
+                    self.emit(ServerEvent::HandedOver {
+                        conn: self.conn.id,
+                        fd,
+                    });
+                    if handed_over {
+                        return Ok(());
+                    }
+                    st = lock(&self.conn.shared);
                 }
                 if let Some(error) = st.callback_error.take() {
                     // No body follows: the next read is the error.
@@ -1414,6 +1467,11 @@ mod tests {
         assert!(lock(&conn.shared).handed_over);
         // Only once: the decision is made.
         assert!(conn.hand_over().is_none());
+        // A write JS makes before it adopts the descriptor (a destroy) goes
+        // out as far as the kernel takes it, and no further.
+        assert_eq!(conn.write(b"last", false), WriteStatus::Closed);
+        assert_eq!(received(&mut peer, 4), b"last");
+        assert!(lock(&conn.shared).out.is_empty());
         drop(conn);
         let mut ours = std::net::TcpStream::from(fd);
         std::io::Write::write_all(&mut ours, b"still open").unwrap();
@@ -1423,6 +1481,57 @@ mod tests {
         let mut got = [0u8; 4];
         ours.read_exact(&mut got).unwrap();
         assert_eq!(&got, b"back");
+    }
+
+    /// Runs the runtime for a while (the task's reads and writes).
+    fn settle(rt: &tokio::runtime::Runtime) {
+        rt.block_on(async { tokio::time::sleep(Duration::from_millis(50)).await });
+    }
+
+    #[test]
+    fn a_client_hand_over_follows_the_bytes_read_and_the_queued_writes() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        let server = conn.server.clone();
+        std::io::Write::write_all(&mut peer, b"before").unwrap();
+        rt.spawn(serve(conn.clone(), Mode::Client));
+        settle(&rt);
+        assert_eq!(conn.write(b"queued", true), WriteStatus::Flushed);
+        assert!(conn.request_hand_over());
+        settle(&rt);
+        let mut events = server.events.drain().into_iter();
+        assert!(matches!(events.next(), Some(ServerEvent::Connect { .. })));
+        assert!(
+            matches!(events.next(), Some(ServerEvent::Data { data, .. }) if &data[..] == b"before")
+        );
+        let Some(ServerEvent::HandedOver { fd: Some(fd), .. }) = events.next() else {
+            panic!("no descriptor handed over");
+        };
+        assert!(
+            events.next().is_none(),
+            "nothing after the hand-over, not even a Close"
+        );
+        assert_eq!(received(&mut peer, 6), b"queued");
+        // The task is gone; the descriptor reads what comes next.
+        std::io::Write::write_all(&mut peer, b"after").unwrap();
+        let mut ours = std::net::TcpStream::from(fd);
+        ours.set_nonblocking(false).unwrap();
+        let mut got = [0u8; 5];
+        ours.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"after");
+        settle(&rt);
+        assert!(server.events.drain().is_empty());
+    }
+
+    #[test]
+    fn no_client_hand_over_once_the_stream_ends() {
+        let rt = runtime();
+        let (conn, peer) = conn_pair(&rt);
+        rt.spawn(serve(conn.clone(), Mode::Client));
+        drop(peer);
+        settle(&rt);
+        assert!(lock(&conn.shared).stream_ended);
+        assert!(!conn.request_hand_over());
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub const EV_CONNECT: u32 = 12;
 pub const EV_BODY_GATED: u32 = 13;
 /// A client connection's EOF read on its own (see `ServerEvent::End`).
 pub const EV_FIN_READ: u32 = 14;
+/// A client connection's answer to `Conn::request_hand_over`.
+pub const EV_HANDED_OVER: u32 = 15;
 
 /// Request flags: bits 0–3 major version, 4–7 minor version.
 pub const REQ_KEEP_ALIVE: u32 = 1 << 8;
@@ -92,6 +94,13 @@ pub enum ServerEvent {
     Data { conn: u32, data: Bytes },
     /// A client connection is established.
     Connect { conn: u32 },
+    /// A client connection's answer to `Conn::request_hand_over`, after every
+    /// byte it read: the socket's descriptor for JS to own, or `None` when
+    /// the connection stays a Rust stream. Dropped unsent, it closes.
+    HandedOver {
+        conn: u32,
+        fd: Option<std::os::fd::OwnedFd>,
+    },
 }
 
 impl ServerEvent {
@@ -120,7 +129,8 @@ impl ServerEvent {
             | ServerEvent::End { conn, .. }
             | ServerEvent::Close { conn, .. }
             | ServerEvent::Data { conn, .. }
-            | ServerEvent::Connect { conn } => *conn,
+            | ServerEvent::Connect { conn }
+            | ServerEvent::HandedOver { conn, .. } => *conn,
         }
     }
 }
