@@ -28,7 +28,7 @@ const StringPrototypeSlice = (s, a, b) => s.slice(a, b);
 const StringPrototypeSubstr = (s, a, b) => s.substr(a, b);
 
 const net = require('node:net');
-const assert = require('node:assert');
+const assert = require('./internal/assert');
 const { kEmptyObject, once, kOutHeaders, kNeedDrain, getTimerDuration } = require('./internal/http');
 const { _checkIsHttpToken: checkIsHttpToken, isLenient } = require('./common');
 const { freeParser, parsers, HTTPParser, prepareError } = require('./http_parser');

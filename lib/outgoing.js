@@ -54,7 +54,7 @@ const ObjectKeys = Object.keys;
 const ObjectSetPrototypeOf = Object.setPrototypeOf;
 const ObjectValues = Object.values;
 
-const assert = require('assert');
+const assert = require('./internal/assert');
 const EE = require('events');
 const Stream = require('stream');
 const { Buffer } = require('buffer');

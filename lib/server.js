@@ -11,7 +11,7 @@
 
 const net = require('node:net');
 const EE = require('node:events');
-const assert = require('node:assert');
+const assert = require('./internal/assert');
 const dc = require('node:diagnostics_channel');
 const { AsyncResource } = require('node:async_hooks');
 const { promisify } = require('node:util');

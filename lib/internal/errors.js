@@ -371,6 +371,12 @@ E('ERR_INVALID_ARG_VALUE', (name, value, reason = 'is invalid') => {
   const type = name.includes('.') ? 'property' : 'argument';
   return `The ${type} '${name}' ${reason}. Received ${inspected}`;
 }, TypeError, RangeError, HideStackFramesError);
+E('ERR_INTERNAL_ASSERTION', (message) => {
+  const suffix = 'This is caused by either a bug in rhttp ' +
+    'or incorrect usage of its internals.\n' +
+    'Please open an issue with this stack trace.\n';
+  return message === undefined ? suffix : `${message}\n${suffix}`;
+}, Error);
 E('ERR_INVALID_CHAR',
   // A default argument so it does not count towards `Function#length`.
   (name, field = undefined) => {

@@ -11,10 +11,9 @@
 // is a plain function that, only when it throws, re-captures the stack at
 // itself: the trace starts at the validator's caller, as in core.
 // normalizeEncoding comes from core's internal/util; `signals` from
-// os.constants.
+// os.constants (loaded when first needed: `os` costs a server RSS).
 
 const { types: { isAsyncFunction, isArrayBufferView } } = require('util');
-const { signals } = require('os').constants;
 const {
   hideStackFramesAt,
   codes: {
@@ -286,6 +285,7 @@ function validateSignalName(signal, name = 'signal') {
     throw hideStackFramesAt(err, validateSignalName);
   }
 
+  const { signals } = require('os').constants;
   if (signals[signal] === undefined) {
     if (signals[signal.toUpperCase()] !== undefined) {
       throw hideStackFramesAt(new ERR_UNKNOWN_SIGNAL(signal +
