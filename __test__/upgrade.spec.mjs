@@ -341,6 +341,28 @@ test('upgrade: setTimeout on the raw socket emits timeout and leaves it open', a
   });
 });
 
+test('upgrade: a socket timeout set at connection runs on through the upgrade', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { server, port } = await serve(ctx);
+    server.on('connection', (s) => {
+      s.setTimeout(300);
+      s.on('timeout', () => { ctx.push(['timeout', s.destroyed]); s.destroy(); });
+    });
+    const closed = new Promise((resolve) => {
+      server.on('upgrade', (req, socket) => {
+        ctx.push(['upgrade', socket.timeout]);
+        socket.write(SWITCHING);
+        socket.on('close', () => { ctx.push(['close']); resolve(); });
+      });
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(UPGRADE_HEAD);
+    await withTimeout(closed, 3000, 'timeout and close');
+    return c.snapshot();
+  });
+});
+
 test('upgrade: setEncoding on the handed-over socket still throws ERR_HTTP_SOCKET_ENCODING', async (t) => {
   await same(t, async (http, ctx) => {
     const { server, port } = await serve(ctx);
