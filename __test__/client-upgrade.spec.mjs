@@ -10,6 +10,14 @@ import { same, delay, withTimeout, HOST, nodeHttp, RHTTP_PATH } from './helpers/
 
 const require = createRequire(import.meta.url);
 const net = require('node:net');
+const tls = require('node:tls');
+const fs = require('node:fs');
+const path = require('node:path');
+
+// A self-signed certificate for CN=localhost, for tests only.
+const FIXTURES = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures');
+const TLS_KEY = fs.readFileSync(path.join(FIXTURES, 'tls-localhost.key'));
+const TLS_CERT = fs.readFileSync(path.join(FIXTURES, 'tls-localhost.crt'));
 
 const SWITCH = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n';
 
@@ -217,4 +225,48 @@ test('connect: the tunnel socket, written at once, echoes', async (t) => {
     });
     return withTimeout(done, 3000, 'tunnel close');
   });
+});
+
+// What HTTPS proxy agents do: TLS over the tunnel socket, wrapped at once
+// inside the 'connect' listener. tls wraps a net.Socket's handle natively,
+// so the socket must be a real libuv socket by then, as core's is.
+test('connect: tls.connect({ socket }) in the listener, through a proxy to a TLS echo server', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const tlsServer = ctx.track(tls.createServer({ key: TLS_KEY, cert: TLS_CERT }, (s) => {
+      s.on('data', (d) => s.end(`tls-echo:${d}`));
+      s.on('error', () => {});
+    }));
+    await new Promise((resolve) => tlsServer.listen(0, HOST, resolve));
+    const proxy = ctx.track(net.createServer((s) => {
+      s.on('error', () => {});
+      s.once('data', () => {
+        const upstream = net.connect(tlsServer.address().port, HOST, () => {
+          s.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+          s.pipe(upstream).pipe(s);
+        });
+        upstream.on('error', () => s.destroy());
+      });
+    }));
+    await new Promise((resolve) => proxy.listen(0, HOST, resolve));
+    const done = new Promise((resolve) => {
+      const req = http.request({
+        host: HOST, port: proxy.address().port, agent: false, method: 'CONNECT', path: `localhost:${tlsServer.address().port}`,
+      });
+      req.on('connect', (res, socket, head) => {
+        const secure = tls.connect({ socket, servername: 'localhost', ca: TLS_CERT });
+        let got = '';
+        secure.on('secureConnect', () => secure.write('hello'));
+        secure.on('data', (d) => {
+          got += d;
+          if (got !== 'tls-echo:hello') return;
+          resolve({ status: res.statusCode, head: head.length, authorized: secure.authorized, got });
+          secure.destroy();
+        });
+        secure.on('error', (e) => resolve({ error: e.code || e.message }));
+      });
+      req.end();
+    });
+    return withTimeout(done, 5000, 'TLS through the tunnel');
+  }, { timeout: 10000 });
+  t.deepEqual(node.result, { status: 200, head: 0, authorized: true, got: 'tls-echo:hello' });
 });

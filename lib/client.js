@@ -540,13 +540,19 @@ function socketOnData(d) {
 
       socket._httpMessage = null;
       socket.readableFlowing = null;
-      // An rhttp socket becomes a libuv socket, as core's is.
-      if (typeof socket._rhttpHandOver === 'function') socket._rhttpHandOver();
 
-      req.emit(eventName, res, socket, bodyHead);
-      req.destroyed = true;
-      req._closed = true;
-      req.emit('close');
+      const emitUpgrade = () => {
+        req.emit(eventName, res, socket, bodyHead);
+        req.destroyed = true;
+        req._closed = true;
+        req.emit('close');
+      };
+      // An rhttp socket first becomes a libuv socket, as core's is (so
+      // that, e.g., tls.connect({ socket }) can wrap its handle); the event
+      // follows Rust's answer, a turn of the io thread later.
+      if (typeof socket._rhttpHandOver !== 'function' || !socket._rhttpHandOver(emitUpgrade)) {
+        emitUpgrade();
+      }
     } else {
       // Requested Upgrade or used CONNECT method, but have no handler.
       socket.destroy();

@@ -39,9 +39,11 @@ const kAlternatives = Symbol('rhttp.alternatives');
 // held for the next turn (see deferEvent).
 const kReadTurn = Symbol('rhttp.readTurn');
 const kDeferred = Symbol('rhttp.deferred');
-// Upgraded: Rust was asked for the descriptor (_rhttpHandOver), and the
-// write or end that came meanwhile, held until the answer.
+// Upgraded: Rust was asked for the descriptor (_rhttpHandOver); the
+// 'upgrade'/'connect' event to emit once it answered; and a write or end
+// that came meanwhile, held until then.
 const kHandingOver = Symbol('rhttp.handingOver');
+const kAfterHandOver = Symbol('rhttp.afterHandOver');
 const kHeld = Symbol('rhttp.held');
 
 // ---- the process-wide client event queue --------------------------------
@@ -191,6 +193,9 @@ function handleSocketEvent(socket, kind, ev, at) {
       break;
     case EV_END:
     case EV_FIN_READ:
+      // Rust will not hand over an ended stream: the upgrade is emitted
+      // now, before its end, as core emits it before reading on.
+      if (socket[kHandingOver]) finishHandOver(socket);
       // As net's onStreamRead at EOF: the read(0) lets 'end' fire even
       // when nobody reads, so a half-closed socket gets ended.
       socket.push(null);
@@ -205,10 +210,10 @@ function handleSocketEvent(socket, kind, ev, at) {
       socket.emit('timeout');
       break;
     case EV_CLOSE:
+      if (socket[kHandingOver]) finishHandOver(socket);
       sockets.delete(id);
       socket._rhttpClosed(ev[at + 4]);
       socket._rhttpNativeClose(ev[at + 2], ev[at + 3]);
-      releaseHeld(socket);
       break;
     case EV_HANDED_OVER:
       socket._rhttpHandedOver(ev[at + 2]);
@@ -223,13 +228,17 @@ function discardHandedOver(id, fd) {
   binding.connRelease(id);
 }
 
-/** Run the write or end held during a hand-over, now on the socket's
- * transport (the libuv handle, or still Rust). */
-function releaseHeld(socket) {
+/** The hand-over is answered (or will not be): the socket's transport is
+ * settled, the libuv handle or still Rust. Emit the upgrade, then run the
+ * write or end held meanwhile. */
+function finishHandOver(socket) {
   socket[kHandingOver] = false;
+  const after = socket[kAfterHandOver];
+  socket[kAfterHandOver] = null;
+  if (after !== null) after();
   const held = socket[kHeld];
   socket[kHeld] = null;
-  if (held !== null && held !== undefined) held();
+  if (held !== null) held();
 }
 
 // ---- ClientSocket -------------------------------------------------------
@@ -246,6 +255,7 @@ class ClientSocket extends Socket {
     this[kConnectArgs] = null;
     this[kAsyncResource] = new AsyncResource('TCPWRAP');
     this[kHandingOver] = false;
+    this[kAfterHandOver] = null;
     this[kHeld] = null;
     this._rhttpSetRaw();
     if (options && options.noDelay !== undefined) this._rhttpNoDelay = !!options.noDelay;
@@ -286,26 +296,29 @@ class ClientSocket extends Socket {
     this.emit('ready');
   }
 
-  /** ClientRequest handed the socket to an 'upgrade'/'connect' listener:
-   * ask Rust for the descriptor, so the socket then reads and writes as
-   * core's (see Socket#_rhttpAdoptFd). Writes wait for the answer: once
-   * Rust let go, nothing more may go through it. */
-  _rhttpHandOver() {
-    if (this[kId] === 0 || this._handle === null || this.destroyed || this._rhttpCore) return;
-    if (binding.connRequestHandOver(this[kId])) this[kHandingOver] = true;
+  /** ClientRequest is about to hand the socket to an 'upgrade'/'connect'
+   * listener: ask Rust for the descriptor, so the socket reads and writes
+   * as core's (see Socket#_rhttpAdoptFd) by the time `emitUpgrade` runs.
+   * False (emit now, on the Rust stream) when Rust cannot let go: writes
+   * still queued, the stream ending. Until the answer, writes are held:
+   * once Rust let go, nothing more may go through it. */
+  _rhttpHandOver(emitUpgrade) {
+    if (this[kId] === 0 || this._handle === null || this.destroyed || this._rhttpCore) return false;
+    const counters = binding.connCounters(this[kId]);
+    if (counters === null || counters[2] !== 0) return false;
+    if (!binding.connRequestHandOver(this[kId])) return false;
+    this[kHandingOver] = true;
+    this[kAfterHandOver] = emitUpgrade;
+    return true;
   }
 
   _rhttpHandedOver(fd) {
     if (fd >= 0) {
-      if (this.destroyed) {
-        sockets.delete(this[kId]);
-        discardHandedOver(this[kId], fd);
-      } else {
-        sockets.delete(this[kId]);
-        this._rhttpAdoptFd(fd);
-      }
+      sockets.delete(this[kId]);
+      if (this.destroyed || !this[kHandingOver]) discardHandedOver(this[kId], fd);
+      else this._rhttpAdoptFd(fd);
     }
-    releaseHeld(this);
+    if (this[kHandingOver]) finishHandOver(this);
   }
 
   _rhttpMoveRef(handle) {
@@ -406,7 +419,7 @@ class ClientSocket extends Socket {
   _destroy(err, cb) {
     // A write or end held for a hand-over goes out first, as core's would
     // have before the close.
-    if (this[kHandingOver]) releaseHeld(this);
+    if (this[kHandingOver]) finishHandOver(this);
     clearTimeout(this[kConnectTimer]);
     this[kWantRef] = false;
     syncRef(this);

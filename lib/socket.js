@@ -32,9 +32,11 @@ const kCorkedTick = Symbol('rhttp.corkedTick');
 const kCore = Symbol('rhttp.core');
 // [bytesRead, bytesWritten] of the Rust connection when it was taken over.
 const kBaseCounters = Symbol('rhttp.baseCounters');
-// The symbol under which a libuv handle refers to its net.Socket (core's
-// owner_symbol), learnt from the first socket made on a descriptor.
+// The symbols under which a libuv handle refers to its net.Socket (core's
+// owner_symbol) and a socket holds its async id (async_id_symbol), learnt
+// from the first socket made on a descriptor.
 let ownerSymbol;
+let asyncIdSymbol;
 
 // Sockets corked this turn, uncorked together in one setImmediate: the
 // responses to a client's pipelined requests (answered in one cascade of
@@ -346,28 +348,34 @@ class Socket extends net.Socket {
     this._rhttpSaveCounters();
     const c = this[kLastCounters];
     this[kBaseCounters] = [c ? c[0] : 0, this[kDispatched]];
+    let carrier = null;
     let handle;
     try {
       // net makes the handle (TCP or Pipe, by the descriptor's kind) and
       // opens it; the borrowed socket is dropped.
-      const carrier = new net.Socket({ fd, manualStart: true });
+      carrier = new net.Socket({ fd, manualStart: true });
       handle = carrier._handle;
-      if (ownerSymbol === undefined) ownerSymbol = findOwnerSymbol(handle, carrier);
+      if (ownerSymbol === undefined) {
+        ownerSymbol = symbolHolding(handle, carrier);
+        if (ownerSymbol === undefined) throw new Error('rhttp: a libuv handle without its owner socket');
+        asyncIdSymbol = symbolHolding(carrier, handle.getAsyncId());
+      }
       carrier._handle = null;
     } catch (err) {
-      closeFd(fd);
+      // The handle owns the descriptor once it opened it.
+      if (carrier !== null && carrier._handle) carrier.destroy();
+      else closeFd(fd);
       binding.connRelease(this[kId]);
       this._handle = null;
       this.destroy(err);
       return;
     }
     handle[ownerSymbol] = this;
+    // The socket's async id is its handle's, as for core's sockets.
+    if (asyncIdSymbol !== undefined) this[asyncIdSymbol] = handle.getAsyncId();
     this[kCore] = true;
     this._handle = handle;
     binding.connRelease(this[kId]);
-    // Nothing was queued in Rust (a condition of the hand-over): a write
-    // still waiting for its drain event is done.
-    this._rhttpOnDrain();
     this._rhttpMoveRef(handle);
     const msecs = this[kTimeoutMuted] ? 0 : this[kNativeTimeout];
     this[kNativeTimeout] = 0;
@@ -378,6 +386,9 @@ class Socket extends net.Socket {
     // The stream may think a read is under way already (an earlier _read
     // that got no push while HTTP owned the connection), so start it here.
     if (this.readable) super._read(0);
+    // Nothing was queued in Rust (a condition of the hand-over): a write
+    // still waiting for its drain event is done. Last: it runs user code.
+    this._rhttpOnDrain();
   }
 
   _rhttpSetRaw() {
@@ -505,13 +516,14 @@ function closeFd(fd) {
   }
 }
 
-/** The symbol under which `handle` refers to `owner`. */
-function findOwnerSymbol(handle, owner) {
-  const symbols = Object.getOwnPropertySymbols(handle);
+/** The symbol under which `object` holds `value` (one of net's private
+ * fields, learnt from a socket net made), or undefined. */
+function symbolHolding(object, value) {
+  const symbols = Object.getOwnPropertySymbols(object);
   for (let i = 0; i < symbols.length; i++) {
-    if (handle[symbols[i]] === owner) return symbols[i];
+    if (object[symbols[i]] === value) return symbols[i];
   }
-  throw new Error('rhttp: a libuv handle without its owner socket');
+  return undefined;
 }
 
 /** Set or clear one of the connection's pause bits. The bits are mirrored

@@ -264,10 +264,14 @@ impl Conn {
         if st.handed_over {
             // A client socket destroyed before it adopted the descriptor
             // (its writes wait for that): what the kernel takes now goes
-            // out, as libuv's write before a close.
-            let _ = self
+            // out, as libuv's write before a close. A plain send: the task
+            // is gone, and with it the reactor's idea of writability.
+            if let Ok(n) = self
                 .stream
-                .try_write_vectored(&[IoSlice::new(head), IoSlice::new(body)]);
+                .send_now(&[IoSlice::new(head), IoSlice::new(body)])
+            {
+                self.bytes_written.fetch_add(n as u64, Ordering::Relaxed);
+            }
             return WriteStatus::Closed;
         }
         if st.closed || st.destroy_requested || st.end_requested {
@@ -609,10 +613,15 @@ impl Conn {
     /// nothing is left to read before it: the end is JS's to report now, in
     /// the batch of the data, where core's read reports it.
     fn take_reset_behind_data(&self) -> bool {
+        // Under the lock: a socket handed over (or being handed over) is
+        // libuv's to read, reset included.
+        let mut st = lock(&self.shared);
+        if st.handed_over {
+            return false;
+        }
         let Some(e) = self.stream.take_error() else {
             return false;
         };
-        let mut st = lock(&self.shared);
         st.consumed_reset = Some(os_error(&e));
         if st.stream_ended || self.stream.unread_bytes() != 0 {
             return false;
@@ -826,13 +835,26 @@ impl Task<'_> {
                 }
                 if st.hand_over_requested && st.out.is_empty() {
                     st.hand_over_requested = false;
-                    let fd =
-                        (!st.stream_ended && st.write_error.is_none() && !st.destroy_requested)
-                            .then(|| self.conn.stream.dup_fd())
-                            .flatten();
+                    // Not with a reset flagged behind the last read: that
+                    // read's end is this task's to report (see `read`).
+                    let can = !st.stream_ended
+                        && st.write_error.is_none()
+                        && !st.destroy_requested
+                        && !self.hup_after_read;
+                    let fd = can.then(|| self.conn.stream.dup_fd()).flatten();
                     st.handed_over = fd.is_some();
                     drop(st);
                     let handed_over = fd.is_some();
+                    if handed_over && !self.buf.is_empty() {
+                        // Read but not yet passed on (JS paused, or the
+                        // request came between the read and `process`): it
+                        // precedes whatever the descriptor reads next.
+                        let data = self.buf.split().freeze();
+                        self.emit(ServerEvent::Data {
+                            conn: self.conn.id,
+                            data,
+                        });
+                    }
                     self.emit(ServerEvent::HandedOver {
                         conn: self.conn.id,
                         fd,
@@ -1521,6 +1543,34 @@ mod tests {
         assert_eq!(&got, b"after");
         settle(&rt);
         assert!(server.events.drain().is_empty());
+    }
+
+    #[test]
+    fn bytes_read_just_before_a_client_hand_over_are_passed_on_first() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        let server = conn.server.clone();
+        rt.spawn(serve(conn.clone(), Mode::Client));
+        settle(&rt);
+        // The request lands while the task is already reading (no wake-up
+        // reaches it first): the next loop turn finds the bytes unprocessed.
+        lock(&conn.shared).hand_over_requested = true;
+        std::io::Write::write_all(&mut peer, b"raced").unwrap();
+        settle(&rt);
+        let events = server.events.drain();
+        let data: Vec<u8> = events
+            .iter()
+            .filter_map(|e| match e {
+                ServerEvent::Data { data, .. } => Some(data.to_vec()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(data, b"raced");
+        assert!(matches!(
+            events.last(),
+            Some(ServerEvent::HandedOver { fd: Some(_), .. })
+        ));
     }
 
     #[test]

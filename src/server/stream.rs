@@ -126,6 +126,16 @@ impl Stream {
         }
     }
 
+    /// One `sendmsg`, past the reactor's readiness (for a socket no task
+    /// watches any more).
+    pub fn send_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => socket2::SockRef::from(s).send_vectored(bufs),
+            Stream::Unix(s) => socket2::SockRef::from(s).send_vectored(bufs),
+            Stream::Fed(_) => Err(io::ErrorKind::Unsupported.into()),
+        }
+    }
+
     /// Half-close the write side (FIN) once everything queued has gone out.
     pub fn shutdown_write(&self) -> io::Result<()> {
         match self {
