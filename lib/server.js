@@ -727,10 +727,15 @@ function handleEvent(server, kind, ev, at) {
   }
 }
 
+/** Rust reports nothing more of connection `id` (closed, or handed over). */
+function forgetConnection(server, id) {
+  server[kSockets].delete(id);
+  if (server[kFlushedConns] !== undefined) server[kFlushedConns].delete(id);
+}
+
 function handleSocketEvent(server, socket, id, kind, ev, at) {
   if (kind === EV_CLOSE) {
-    server[kSockets].delete(id);
-    if (server[kFlushedConns] !== undefined) server[kFlushedConns].delete(id);
+    forgetConnection(server, id);
     if (socket[kFed] === undefined) socket._rhttpClosed(ev[at + 4]);
     // A fed stream belongs to user code; close it only if Rust failed.
     if (socket[kEofPending] === true && ev[at + 2] === 0) {
@@ -1203,8 +1208,7 @@ function onUpgrade(server, socket, state, req) {
     socket.readableFlowing = null;
     if (handed !== null) {
       // Rust reports nothing more of this connection.
-      server[kSockets].delete(id);
-      if (server[kFlushedConns] !== undefined) server[kFlushedConns].delete(id);
+      forgetConnection(server, id);
       socket._rhttpAdoptFd(handed[1]);
     } else if (socket[kFed] === undefined) {
       socket._rhttpSetRaw();

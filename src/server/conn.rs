@@ -108,6 +108,16 @@ impl Shared {
         }
     }
 
+    /// Whether JS may take the socket over: nothing ended, failed or asked
+    /// to end it (the bytes queued to write are each caller's own check).
+    fn can_let_go(&self) -> bool {
+        !(self.closed
+            || self.destroy_requested
+            || self.end_requested
+            || self.stream_ended
+            || self.write_error.is_some())
+    }
+
     /// Whether a `Drain` is due now (and owed no longer): a queued write
     /// waits for it, and the queue is empty, whichever thread emptied it.
     fn take_drain_due(&mut self) -> bool {
@@ -533,14 +543,7 @@ impl Conn {
     pub fn hand_over(&self) -> Option<(Bytes, std::os::fd::OwnedFd)> {
         let mut st = lock(&self.shared);
         let waiting = st.upgrade_pending.is_some() && st.upgrade_decision.is_none();
-        if !waiting
-            || st.closed
-            || st.destroy_requested
-            || st.end_requested
-            || st.stream_ended
-            || st.write_error.is_some()
-            || !st.out.is_empty()
-        {
+        if !waiting || !st.can_let_go() || !st.out.is_empty() {
             return None;
         }
         let fd = self.stream.dup_fd()?;
@@ -558,13 +561,7 @@ impl Conn {
     /// ending or gone (no event follows). JS holds its writes meanwhile.
     pub fn request_hand_over(&self) -> bool {
         let mut st = lock(&self.shared);
-        if matches!(self.stream, Stream::Fed(_))
-            || st.closed
-            || st.destroy_requested
-            || st.end_requested
-            || st.stream_ended
-            || st.write_error.is_some()
-        {
+        if matches!(self.stream, Stream::Fed(_)) || !st.can_let_go() {
             return false;
         }
         st.hand_over_requested = true;
@@ -837,10 +834,7 @@ impl Task<'_> {
                     st.hand_over_requested = false;
                     // Not with a reset flagged behind the last read: that
                     // read's end is this task's to report (see `read`).
-                    let can = !st.stream_ended
-                        && st.write_error.is_none()
-                        && !st.destroy_requested
-                        && !self.hup_after_read;
+                    let can = st.can_let_go() && !self.hup_after_read;
                     let fd = can.then(|| self.conn.stream.dup_fd()).flatten();
                     st.handed_over = fd.is_some();
                     drop(st);
