@@ -34,7 +34,8 @@ const {
   validateString,
 } = require('./internal/validators');
 const { createConnection } = require('./client_socket');
-const { binding } = require('./native');
+const { binding, fast } = require('./native');
+const { poolCheckout, poolRelease } = fast;
 
 // The id of an agent's Rust pool, made on first use (`agent: false` makes
 // an agent per request).
@@ -164,7 +165,7 @@ function Agent(options) {
     let ticket;
     let req;
     do {
-      ticket = binding.poolRelease(pool, name, busyCount(this, name),
+      ticket = poolRelease(pool, name, busyCount(this, name),
                                    freeCount(this, name),
                                    Number(this.totalSocketCount),
                                    Number(this.maxSockets),
@@ -339,7 +340,7 @@ Agent.prototype.addRequest = function addRequest(req, options, port/* legacy */,
   let socket;
   let decision;
   for (;;) {
-    decision = binding.poolCheckout(pool, name, busyCount(this, name),
+    decision = poolCheckout(pool, name, busyCount(this, name),
                                     freeCount(this, name),
                                     Number(this.totalSocketCount),
                                     Number(this.maxSockets),

@@ -8,18 +8,28 @@
 // contributors); only the request-method branch was dropped.
 
 const { AsyncResource } = require('node:async_hooks');
-const { binding } = require('./native');
+const { fast } = require('./native');
 const { IncomingMessage, readStart, readStop } = require('./incoming');
 
-// Record kinds of the native parser's output (src/binding/parser.rs): a
-// head is [P_HEAD | status << 3 | flags << 13, text], a body chunk its
-// Buffer alone, an end [P_END] or [P_END_TRAILERS, trailers].
+// The native parser's output (src/binding/parser.rs): the shared array
+// holds [status, stopAt, n, ...n ints of records]; the call returns the
+// records' values in order (an array, or undefined when there are none).
+// Records: [P_HEAD | status << 3 | flags << 13] (value: the head's text),
+// [P_BODY_AT, offset, length] (a body chunk within the chunk passed in),
+// [P_BODY] (value: a body chunk as a Buffer), [P_END], [P_END_TRAILERS]
+// (value: trailers), [P_ERROR, at] (values: code, reason).
+const { parserNew, parserReset, parserExecute, parserFinish, ints: INTS } = fast;
 const P_HEAD = 1;
+const P_BODY = 2;
 const P_END = 3;
 const P_ERROR = 4;
 const P_END_TRAILERS = 5;
+const P_BODY_AT = 6;
 const STATUS_UPGRADE = 1;
-const STATUS_ERROR = -1;
+const STATUS_ERROR = 2;
+const STATUS_MORE = 3; // the shared array filled up: execute again, resuming
+// dispatch()'s result for a STATUS_MORE run it got through.
+const DISPATCHED = Symbol('dispatched');
 
 const MAX_HEADER_PAIRS = 2000;
 
@@ -45,6 +55,8 @@ function coreMaxHeaderSize() {
   return defaultMaxHeaderSize;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 class HTTPParser {
   constructor() {
     this.native = null;
@@ -67,9 +79,9 @@ class HTTPParser {
     this.inCallback = CB_NONE;
     const size = maxHeaderSize || coreMaxHeaderSize();
     if (this.native === null) {
-      this.native = new binding.NativeResponseParser(size, !!lenient);
+      this.native = parserNew(size, !!lenient);
     } else {
-      this.native.reset(size, !!lenient);
+      parserReset(this.native, size, !!lenient);
     }
   }
 
@@ -79,77 +91,96 @@ class HTTPParser {
     if (this.inCallback !== CB_NONE) return callbackError(this.inCallback);
     const req = this.outgoing;
     const method = req && req.method;
-    const out = this.native.execute(d, method === 'HEAD', method === 'CONNECT');
-    return this.asyncResource.runInAsyncScope(this.dispatch, this, out, d.length);
+    const isHead = method === 'HEAD';
+    const isConnect = method === 'CONNECT';
+    let values = parserExecute(this.native, d, isHead, isConnect, false);
+    for (;;) {
+      // Copied out first: a callback may run another parser.
+      const out = INTS.slice(0, 3 + INTS[2]);
+      const r = this.asyncResource.runInAsyncScope(this.dispatch, this, out, values, d);
+      if (r !== DISPATCHED) return r;
+      values = parserExecute(this.native, d, isHead, isConnect, true);
+    }
   }
 
   /** The peer closed: undefined, or an Error for a message cut short. */
   finish() {
     // llhttp_finish does nothing once the parser has failed.
     if (this.native === null || this.socket === null || this.inCallback !== CB_NONE) return undefined;
-    const r = this.asyncResource.runInAsyncScope(this.dispatch, this, this.native.finish(), 0);
+    const values = parserFinish(this.native);
+    const out = INTS.slice(0, 3 + INTS[2]);
+    const r = this.asyncResource.runInAsyncScope(this.dispatch, this, out, values, EMPTY);
     return r instanceof Error ? r : undefined;
   }
 
-  dispatch(out, length) {
+  /** Run the callbacks of one execute()'s records: `out` its ints, `values`
+   *  its values, `d` the chunk it parsed. */
+  dispatch(out, values, d) {
     const status = out[0];
     const generation = this.generation;
-    let i = 2;
-    while (i < out.length) {
+    let v = 0;
+    for (let i = 3; i < out.length;) {
       const word = out[i];
-      // The array may be longer than its records (holes at the end).
-      if (word === undefined) break;
-      if (typeof word !== 'number') {
-        this.inCallback = CB_BODY;
-        parserOnBody.call(this, word);
-        this.inCallback = CB_NONE;
-        i += 1;
-      } else {
-        switch (word & 7) {
-          case P_HEAD: {
-            const statusCode = (word >>> 3) & 1023;
-            const flags = word >>> 13;
-            const parts = splitRecord(out[i + 1], flags);
-            i += 2;
-            const statusMessage = parts[0];
-            parts.shift();
-            this.inCallback = CB_HEADERS_COMPLETE;
-            parserOnHeadersComplete.call(this, flags & 0xf, (flags >> 4) & 0xf, parts,
-                                         undefined, undefined, statusCode, statusMessage,
-                                         (flags & (1 << 9)) !== 0, (flags & (1 << 8)) !== 0);
-            this.inCallback = CB_NONE;
-            break;
-          }
-          case P_END:
-          case P_END_TRAILERS: {
-            if (word === P_END_TRAILERS) {
-              this._headers = splitTrailers(out[i + 1]);
-              i += 2;
-            } else {
-              i += 1;
-            }
-            this.inCallback = CB_MESSAGE_COMPLETE;
-            parserOnMessageComplete.call(this);
-            this.inCallback = CB_NONE;
-            break;
-          }
-          case P_ERROR: {
-            // llhttp's error: message set by prepareError once the caller has it.
-            const err = new Error('Parse Error');
-            err.bytesParsed = out[i + 3];
-            err.code = out[i + 1];
-            err.reason = out[i + 2];
-            return err;
-          }
-          default:
-            i = out.length;
+      switch (word & 7) {
+        case P_HEAD: {
+          const statusCode = (word >>> 3) & 1023;
+          const flags = word >>> 13;
+          const parts = splitRecord(values[v++], flags);
+          i += 1;
+          const statusMessage = parts[0];
+          parts.shift();
+          this.inCallback = CB_HEADERS_COMPLETE;
+          parserOnHeadersComplete.call(this, flags & 0xf, (flags >> 4) & 0xf, parts,
+                                       undefined, undefined, statusCode, statusMessage,
+                                       (flags & (1 << 9)) !== 0, (flags & (1 << 8)) !== 0);
+          this.inCallback = CB_NONE;
+          break;
         }
+        case P_BODY_AT:
+        case P_BODY: {
+          let chunk;
+          if (word === P_BODY_AT) {
+            // A copy, as llhttp's body Buffers are (small ones from the pool).
+            chunk = Buffer.from(d.subarray(out[i + 1], out[i + 1] + out[i + 2]));
+            i += 3;
+          } else {
+            chunk = values[v++];
+            i += 1;
+          }
+          this.inCallback = CB_BODY;
+          parserOnBody.call(this, chunk);
+          this.inCallback = CB_NONE;
+          break;
+        }
+        case P_END:
+        case P_END_TRAILERS: {
+          if (word === P_END_TRAILERS) this._headers = splitTrailers(values[v++]);
+          i += 1;
+          this.inCallback = CB_MESSAGE_COMPLETE;
+          parserOnMessageComplete.call(this);
+          this.inCallback = CB_NONE;
+          break;
+        }
+        case P_ERROR: {
+          // llhttp's error: message set by prepareError once the caller has it.
+          const err = new Error('Parse Error');
+          err.bytesParsed = out[i + 1];
+          err.code = values[v++];
+          err.reason = values[v++];
+          return err;
+        }
+        default:
+          i = out.length;
       }
-      if (this.generation !== generation) break; // freed by a callback
+      if (this.generation !== generation) { // freed by a callback
+        if (status === STATUS_MORE) return d.length;
+        break;
+      }
     }
     if (status === STATUS_UPGRADE) return out[1];
     if (status === STATUS_ERROR) return new Error('Parse Error');
-    return length;
+    if (status === STATUS_MORE) return DISPATCHED;
+    return d.length;
   }
 
   getCurrentBuffer() {

@@ -6,6 +6,8 @@ const binding = require('../binding.js');
 
 module.exports = {
   binding,
+  // The hand-written hot calls and their shared array (src/binding/raw.rs).
+  fast: binding.fastCalls(),
   // [kind, conn, ...fields]; the number after each name is the record width.
   EV_CONNECTION: 1, // 2
   EV_REQUEST: 2, // 4: head ("method\0url\0name\0value…", latin1), flags

@@ -7,7 +7,8 @@
 
 const net = require('node:net');
 const util = require('node:util');
-const { binding, PAUSE_BODY, PAUSE_SOCKET, PAUSE_GATE } = require('./native');
+const { binding, fast, PAUSE_BODY, PAUSE_SOCKET, PAUSE_GATE } = require('./native');
+const { connWrite, connWriteStr, connWriteHeadBuffer } = fast;
 const { codes } = require('./internal/errors');
 const { validateNumber } = require('./internal/validators');
 
@@ -234,14 +235,14 @@ class Socket extends net.Socket {
       const body = chunks[1].chunk;
       if (typeof head.chunk === 'string' && isLatin1(head.encoding) && typeof body !== 'string') {
         this[kDispatched] += head.chunk.length + body.length;
-        this._afterWrite(binding.connWriteHeadBuffer(this[kId], head.chunk, head.chunk.length, body), cb);
+        this._afterWrite(connWriteHeadBuffer(this[kId], head.chunk, head.chunk.length, body), cb);
         return;
       }
     }
     const joined = joinLatin1(chunks, n);
     if (joined !== null) {
       this[kDispatched] += joined.length;
-      this._afterWrite(binding.connWriteStr(this[kId], joined, joined.length, true), cb);
+      this._afterWrite(connWriteStr(this[kId], joined, joined.length, true), cb);
       return;
     }
     const bufs = new Array(n);
@@ -251,26 +252,26 @@ class Socket extends net.Socket {
     }
     const data = Buffer.concat(bufs);
     this[kDispatched] += data.length;
-    this._afterWrite(binding.connWrite(this[kId], data), cb);
+    this._afterWrite(connWrite(this[kId], data), cb);
   }
 
   /** Hand one chunk to Rust; returns its write status. */
   _rhttpWriteChunk(chunk, encoding) {
     if (typeof chunk !== 'string') {
       this[kDispatched] += chunk.length;
-      return binding.connWrite(this[kId], chunk);
+      return connWrite(this[kId], chunk);
     }
     if (isLatin1(encoding)) {
       this[kDispatched] += chunk.length;
-      return binding.connWriteStr(this[kId], chunk, chunk.length, true);
+      return connWriteStr(this[kId], chunk, chunk.length, true);
     }
     if (isUtf8(encoding)) {
       this[kDispatched] += Buffer.byteLength(chunk, 'utf8');
-      return binding.connWriteStr(this[kId], chunk, chunk.length, false);
+      return connWriteStr(this[kId], chunk, chunk.length, false);
     }
     const buf = Buffer.from(chunk, encoding);
     this[kDispatched] += buf.length;
-    return binding.connWrite(this[kId], buf);
+    return connWrite(this[kId], buf);
   }
 
   _afterWrite(status, cb) {

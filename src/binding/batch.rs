@@ -107,19 +107,6 @@ impl ArrayBuilder {
         self.push(value)
     }
 
-    /// Overwrite element `index` (already pushed).
-    pub fn set_i32(&mut self, index: u32, v: i32) -> Result<()> {
-        let mut value = std::ptr::null_mut();
-        check_status!(unsafe { sys::napi_create_int32(self.env, v, &mut value) })?;
-        check_status!(unsafe { sys::napi_set_element(self.env, self.array, index, value) })
-    }
-
-    pub fn set_u32(&mut self, index: u32, v: u32) -> Result<()> {
-        let mut value = std::ptr::null_mut();
-        check_status!(unsafe { sys::napi_create_uint32(self.env, v, &mut value) })?;
-        check_status!(unsafe { sys::napi_set_element(self.env, self.array, index, value) })
-    }
-
     pub fn finish(self) -> RawValue {
         RawValue(self.array)
     }

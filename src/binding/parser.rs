@@ -1,36 +1,56 @@
-//! `NativeResponseParser`: the client's response parser, driven from JS the
-//! way core drives llhttp (`execute(chunk)` per read, `finish()` at EOF), so
-//! the same code serves rhttp's own sockets and any stream a user's
-//! `createConnection` returns.
+//! The client's response parser, driven from JS the way core drives llhttp
+//! (`execute(chunk)` per read, `finish()` at EOF), so the same code serves
+//! rhttp's own sockets and any stream a user's `createConnection` returns.
+//! Called once or more per response: raw N-API callbacks (`raw`), numbers
+//! out through the shared array (`shared_ints`).
 
 use bytes::{Buf, BytesMut};
-use napi::bindgen_prelude::BufferSlice;
-use napi::{Env, Result};
-use napi_derive::napi;
+use napi::{check_status, sys, Result};
 
-use super::batch::{ArrayBuilder, RawValue};
+use super::raw::{self, Args};
+use super::shared_ints;
 use crate::bridge::record::{join_fields, join_trailers};
 use crate::h1::{
     self, AfterMessage, BodyDecoder, BodyEvent, ParseError, ParseOptions, ResponseContext,
     ResponseHead, ResponseParser,
 };
 
-/// Record kinds in `execute`'s result (mirrored in `lib/http_parser.js`).
-/// Every value costs a napi call or two, so records are short: a head is
-/// `[P_HEAD | status << 3 | flags << 13, text]` (flags < 2^12, so the word
-/// fits JS's 32-bit operators), a body chunk is its Buffer alone (the only
-/// non-number in a record's first place), an end without trailers `[P_END]`.
+/// What a call leaves in the shared array (mirrored in
+/// `lib/http_parser.js`): `[status, stop_at, n, ...n ints of records]`,
+/// and returns the records' values (strings, Buffers) in order, in an
+/// array, or `undefined` when there are none. Records:
+/// `[P_HEAD | status << 3 | flags << 13]` (value: the head's text; flags <
+/// 2^12), `[P_BODY_AT, offset, length]` (a body chunk within the chunk
+/// passed in: JS copies it out), `[P_BODY]` (value: a body chunk as a
+/// Buffer, for bytes buffered by an earlier call), `[P_END]`,
+/// `[P_END_TRAILERS]` (value: trailers), `[P_ERROR, at]` (values: code,
+/// reason).
 const P_HEAD: u32 = 1;
+const P_BODY: u32 = 2;
 const P_END: u32 = 3;
 const P_ERROR: u32 = 4;
 const P_END_TRAILERS: u32 = 5;
+const P_BODY_AT: u32 = 6;
 
-/// `execute`'s first element.
-const STATUS_OK: i32 = 0;
-/// Stopped after an upgrade (101, or any response to CONNECT): the second
-/// element is the offset in the chunk where the new protocol's bytes start.
-const STATUS_UPGRADE: i32 = 1;
-const STATUS_ERROR: i32 = -1;
+const STATUS_OK: u32 = 0;
+/// Stopped after an upgrade (101, or any response to CONNECT): `stop_at` is
+/// the offset in the chunk where the new protocol's bytes start.
+const STATUS_UPGRADE: u32 = 1;
+const STATUS_ERROR: u32 = 2;
+/// The shared array is full: call `execute` again with the same chunk and
+/// `resume` set once these records are dispatched.
+const STATUS_MORE: u32 = 3;
+
+/// `[status, stop_at, n]`.
+const HEADER: usize = 3;
+/// Ints the largest record takes: a run stops with `STATUS_MORE` before
+/// starting a step with less room than this.
+const LARGEST_RECORD: usize = 3;
+
+static PARSER_TAG: sys::napi_type_tag = sys::napi_type_tag {
+    lower: 0x7268_7474_7000_0001,
+    upper: 0x9c1e_55d3_a4f2_0b61,
+};
 
 enum State {
     Head,
@@ -44,20 +64,82 @@ enum State {
     Stopped,
 }
 
-#[napi]
-pub struct NativeResponseParser {
+struct NativeResponseParser {
     opts: ParseOptions,
     head: ResponseParser,
     state: State,
     /// Bytes not yet parsed (an incomplete head or chunk framing).
     buf: BytesMut,
+    /// A run stopped with `STATUS_MORE`: its `before` and `consumed`.
+    paused: Option<(usize, usize)>,
 }
 
-/// One `execute` call's output and bookkeeping.
-struct Run<'a> {
-    out: &'a mut ArrayBuilder,
-    status: i32,
+/// One call's output: ints in the shared array, values in a JS array.
+struct Out<'a> {
+    env: sys::napi_env,
+    ints: &'a mut [u32],
+    len: usize,
+    values: sys::napi_value,
+    n_values: u32,
+}
+
+impl Out<'_> {
+    fn int(&mut self, v: u32) {
+        self.ints[self.len] = v;
+        self.len += 1;
+    }
+
+    fn has_room(&self) -> bool {
+        self.ints.len() - self.len >= LARGEST_RECORD
+    }
+
+    fn value(&mut self, v: sys::napi_value) -> Result<()> {
+        if self.values.is_null() {
+            check_status!(unsafe { sys::napi_create_array(self.env, &mut self.values) })?;
+        }
+        check_status!(unsafe { sys::napi_set_element(self.env, self.values, self.n_values, v) })?;
+        self.n_values += 1;
+        Ok(())
+    }
+
+    /// Bytes as a latin1 string: every byte becomes one char, as Node's
+    /// parser exposes header bytes (obs-text survives unchanged).
+    fn latin1(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut v = std::ptr::null_mut();
+        check_status!(unsafe {
+            sys::napi_create_string_latin1(
+                self.env,
+                bytes.as_ptr().cast(),
+                bytes.len() as isize,
+                &mut v,
+            )
+        })?;
+        self.value(v)
+    }
+
+    fn buffer(&mut self, bytes: &[u8]) -> Result<()> {
+        let v = super::batch::buffer_copy(self.env, bytes)?;
+        self.value(v.0)
+    }
+
+    fn finish(self, status: u32, stop_at: usize) -> Result<sys::napi_value> {
+        self.ints[0] = status;
+        self.ints[1] = stop_at as u32;
+        self.ints[2] = (self.len - HEADER) as u32;
+        if self.values.is_null() {
+            raw::undefined(self.env)
+        } else {
+            Ok(self.values)
+        }
+    }
+}
+
+/// One `execute` call's bookkeeping.
+struct Run<'o, 'a> {
+    out: &'o mut Out<'a>,
+    status: u32,
     stop_at: usize,
+    chunk_len: usize,
     /// Buffered bytes that preceded this chunk, and how many of all the
     /// buffered bytes were consumed so far: offsets are reported relative
     /// to the chunk, as llhttp does.
@@ -65,16 +147,109 @@ struct Run<'a> {
     consumed: usize,
 }
 
-impl Run<'_> {
+impl Run<'_, '_> {
     fn chunk_offset(&self, pos_in_buf: usize) -> usize {
         (self.consumed + pos_in_buf).saturating_sub(self.before)
     }
 }
 
-#[napi]
+/// The functions `lib/http_parser.js` calls.
+pub const CALLBACKS: [(&str, sys::napi_callback); 4] = [
+    ("parserNew", Some(parser_new)),
+    ("parserReset", Some(parser_reset)),
+    ("parserExecute", Some(parser_execute)),
+    ("parserFinish", Some(parser_finish)),
+];
+
+/// `parserNew(maxHeaderSize, insecure)`: a new parser object.
+unsafe extern "C" fn parser_new(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let args = unsafe { Args::<2>::new(env, info) }?;
+        let parser = NativeResponseParser::new(args.u32(0)?, args.bool(1)?);
+        raw::wrap(env, parser, &PARSER_TAG)
+    })
+}
+
+fn unwrap_parser<'a, const N: usize>(args: &Args<N>) -> Result<&'a mut NativeResponseParser> {
+    // SAFETY: the tag is only ever put on parser objects (`parser_new`), and
+    // no JS runs during the call that could reach this parser again.
+    Ok(unsafe { &mut *args.unwrap::<NativeResponseParser>(0, &PARSER_TAG)? })
+}
+
+/// `parserReset(parser, maxHeaderSize, insecure)`: start over for a new
+/// connection (core's parser.initialize).
+unsafe extern "C" fn parser_reset(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let args = unsafe { Args::<3>::new(env, info) }?;
+        let parser = unwrap_parser(&args)?;
+        let (max_header_size, insecure) = (args.u32(1)?, args.bool(2)?);
+        parser.reset(max_header_size, insecure);
+        raw::undefined(env)
+    })
+}
+
+/// `parserExecute(parser, chunk, isHead, isConnect, resume)`: parse one
+/// chunk read from the socket (`isHead`/`isConnect` describe the request
+/// this response answers); `resume` continues a run that returned
+/// `STATUS_MORE` (same chunk).
+unsafe extern "C" fn parser_execute(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let args = unsafe { Args::<5>::new(env, info) }?;
+        let parser = unwrap_parser(&args)?;
+        let data = args.bytes(1)?;
+        let ctx = ResponseContext {
+            method_is_head: args.bool(2)?,
+            method_is_connect: args.bool(3)?,
+        };
+        let resume = args.bool(4)?;
+        shared_ints::with(|ints| {
+            let mut out = Out {
+                env,
+                ints,
+                len: HEADER,
+                values: std::ptr::null_mut(),
+                n_values: 0,
+            };
+            let (status, stop_at) = parser.execute(&mut out, data, &ctx, resume)?;
+            out.finish(status, stop_at)
+        })?
+    })
+}
+
+/// `parserFinish(parser)`: the peer closed (core's parser.finish()): ends a
+/// close-delimited body, or reports a message cut short.
+unsafe extern "C" fn parser_finish(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let args = unsafe { Args::<1>::new(env, info) }?;
+        let parser = unwrap_parser(&args)?;
+        shared_ints::with(|ints| {
+            let mut out = Out {
+                env,
+                ints,
+                len: HEADER,
+                values: std::ptr::null_mut(),
+                n_values: 0,
+            };
+            let status = parser.finish(&mut out)?;
+            out.finish(status, 0)
+        })?
+    })
+}
+
 impl NativeResponseParser {
-    #[napi(constructor, catch_unwind)]
-    pub fn new(max_header_size: u32, insecure: bool) -> Self {
+    fn new(max_header_size: u32, insecure: bool) -> Self {
         let opts = ParseOptions {
             max_header_size: max_header_size as usize,
             insecure,
@@ -84,77 +259,71 @@ impl NativeResponseParser {
             head: ResponseParser::new(&opts),
             state: State::Head,
             buf: BytesMut::new(),
+            paused: None,
         }
     }
 
-    /// Start over for a new connection (core's parser.initialize).
-    #[napi(catch_unwind)]
-    pub fn reset(&mut self, max_header_size: u32, insecure: bool) {
+    fn reset(&mut self, max_header_size: u32, insecure: bool) {
+        // All of it: the head parser carries llhttp's state across messages.
         *self = NativeResponseParser::new(max_header_size, insecure);
     }
 
-    /// Parse one chunk read from the socket. Returns
-    /// `[status, offset, ...records]` (see the `P_*`/`STATUS_*` constants).
-    /// `is_head`/`is_connect` describe the request this response answers.
-    #[napi(catch_unwind)]
-    pub fn execute(
+    fn execute(
         &mut self,
-        env: Env,
-        data: BufferSlice<'_>,
-        is_head: bool,
-        is_connect: bool,
-    ) -> Result<RawValue> {
-        let mut out = ArrayBuilder::new(env.raw(), 8)?;
-        // status and offset, filled in once known
-        out.push_i32(STATUS_OK)?;
-        out.push_u32(0)?;
-        let ctx = ResponseContext {
-            method_is_head: is_head,
-            method_is_connect: is_connect,
+        out: &mut Out<'_>,
+        data: &[u8],
+        ctx: &ResponseContext,
+        resume: bool,
+    ) -> Result<(u32, usize)> {
+        let (before, consumed) = match self.paused.take() {
+            Some(at) if resume => at,
+            _ => {
+                let before = self.buf.len();
+                self.buf.extend_from_slice(data);
+                (before, 0)
+            }
         };
-        let before = self.buf.len();
-        self.buf.extend_from_slice(&data);
         let mut run = Run {
-            out: &mut out,
+            out,
             status: STATUS_OK,
             stop_at: data.len(),
+            chunk_len: data.len(),
             before,
-            consumed: 0,
+            consumed,
         };
-        self.run(&mut run, &ctx)?;
-        let (status, stop_at) = (run.status, run.stop_at);
-        out.set_i32(0, status)?;
-        out.set_u32(1, stop_at as u32)?;
-        Ok(out.finish())
+        self.run(&mut run, ctx)?;
+        if run.status == STATUS_MORE {
+            self.paused = Some((run.before, run.consumed));
+        }
+        Ok((run.status, run.stop_at))
     }
 
-    /// The peer closed (core's parser.finish()): ends a close-delimited
-    /// body, or reports a message cut short.
-    #[napi(catch_unwind)]
-    pub fn finish(&mut self, env: Env) -> Result<RawValue> {
-        let mut out = ArrayBuilder::new(env.raw(), 4)?;
-        out.push_i32(STATUS_OK)?;
-        out.push_u32(0)?;
+    fn finish(&mut self, out: &mut Out<'_>) -> Result<u32> {
+        self.paused = None;
         let result = match std::mem::replace(&mut self.state, State::Stopped) {
             State::Body { mut decoder, .. } => decoder.finish(),
             State::Head => h1::check_eof(&self.buf).map(|_| None),
             _ => Ok(None),
         };
         match result {
-            Ok(Some(BodyEvent::End { trailers })) => push_end(&mut out, &trailers)?,
+            Ok(Some(BodyEvent::End { trailers })) => push_end(out, &trailers)?,
             Ok(_) => {}
             Err(e) => {
-                push_error(&mut out, &e, 0)?;
-                out.set_i32(0, STATUS_ERROR)?;
+                push_error(out, &e, 0)?;
+                return Ok(STATUS_ERROR);
             }
         }
-        Ok(out.finish())
+        Ok(STATUS_OK)
     }
 }
 
 impl NativeResponseParser {
-    fn run(&mut self, run: &mut Run<'_>, ctx: &ResponseContext) -> Result<()> {
+    fn run(&mut self, run: &mut Run<'_, '_>, ctx: &ResponseContext) -> Result<()> {
         loop {
+            if !run.out.has_room() {
+                run.status = STATUS_MORE;
+                return Ok(());
+            }
             match std::mem::replace(&mut self.state, State::Stopped) {
                 State::Stopped => {
                     self.buf.clear();
@@ -200,6 +369,7 @@ impl NativeResponseParser {
                 }
                 State::Body { mut decoder, head } => {
                     let len_before = self.buf.len();
+                    let base = self.buf.as_ptr() as usize;
                     let event = match decoder.decode(&mut self.buf) {
                         Ok(event) => event,
                         Err(e) => {
@@ -207,6 +377,7 @@ impl NativeResponseParser {
                             return self.fail(run, &e, at);
                         }
                     };
+                    let consumed_before = run.consumed;
                     run.consumed += len_before - self.buf.len();
                     match event {
                         None => {
@@ -214,7 +385,7 @@ impl NativeResponseParser {
                             return Ok(());
                         }
                         Some(BodyEvent::Data(data)) => {
-                            run.out.push_buffer(&data)?;
+                            push_body(run, &data, base, len_before, consumed_before)?;
                             self.state = State::Body { decoder, head };
                         }
                         Some(BodyEvent::End { trailers }) => {
@@ -231,7 +402,7 @@ impl NativeResponseParser {
         }
     }
 
-    fn push_head(&self, run: &mut Run<'_>, head: &ResponseHead) -> Result<()> {
+    fn push_head(&self, run: &mut Run<'_, '_>, head: &ResponseHead) -> Result<()> {
         // Values are unfolded (insecure mode only) before they cross.
         let unfolded: Vec<_> = head
             .headers
@@ -250,11 +421,11 @@ impl NativeResponseParser {
         }
         debug_assert!(flags < 1 << 12 && head.status < 1 << 10);
         run.out
-            .push_u32(P_HEAD | (head.status as u32) << 3 | flags << 13)?;
-        run.out.push_latin1(&text)
+            .int(P_HEAD | (head.status as u32) << 3 | flags << 13);
+        run.out.latin1(&text)
     }
 
-    fn fail(&mut self, run: &mut Run<'_>, e: &ParseError, at: usize) -> Result<()> {
+    fn fail(&mut self, run: &mut Run<'_, '_>, e: &ParseError, at: usize) -> Result<()> {
         push_error(run.out, e, at)?;
         run.status = STATUS_ERROR;
         self.state = State::Stopped;
@@ -263,17 +434,44 @@ impl NativeResponseParser {
     }
 }
 
-fn push_end(out: &mut ArrayBuilder, trailers: &[(bytes::Bytes, bytes::Bytes)]) -> Result<()> {
-    if trailers.is_empty() {
-        return out.push_u32(P_END);
+/// A body chunk: as its place in the chunk JS passed in when it lies there
+/// (JS copies it out, from the pool for small ones, as core's Buffers are
+/// copies), else (bytes buffered by an earlier call) as a Buffer.
+/// `base`/`len_before`: the buffer's bytes when the decoder took `data`
+/// from them; `consumed_before`: buffered bytes consumed before that.
+fn push_body(
+    run: &mut Run<'_, '_>,
+    data: &[u8],
+    base: usize,
+    len_before: usize,
+    consumed_before: usize,
+) -> Result<()> {
+    let start = (data.as_ptr() as usize).wrapping_sub(base);
+    if start < len_before && consumed_before + start >= run.before {
+        let offset = consumed_before + start - run.before;
+        if offset + data.len() <= run.chunk_len {
+            run.out.int(P_BODY_AT);
+            run.out.int(offset as u32);
+            run.out.int(data.len() as u32);
+            return Ok(());
+        }
     }
-    out.push_u32(P_END_TRAILERS)?;
-    out.push_latin1(&join_trailers(trailers))
+    run.out.int(P_BODY);
+    run.out.buffer(data)
 }
 
-fn push_error(out: &mut ArrayBuilder, e: &ParseError, at: usize) -> Result<()> {
-    out.push_u32(P_ERROR)?;
-    out.push_latin1(e.code().as_bytes())?;
-    out.push_latin1(e.reason().as_bytes())?;
-    out.push_u32(at as u32)
+fn push_end(out: &mut Out<'_>, trailers: &[(bytes::Bytes, bytes::Bytes)]) -> Result<()> {
+    if trailers.is_empty() {
+        out.int(P_END);
+        return Ok(());
+    }
+    out.int(P_END_TRAILERS);
+    out.latin1(&join_trailers(trailers))
+}
+
+fn push_error(out: &mut Out<'_>, e: &ParseError, at: usize) -> Result<()> {
+    out.int(P_ERROR);
+    out.int(at as u32);
+    out.latin1(e.code().as_bytes())?;
+    out.latin1(e.reason().as_bytes())
 }

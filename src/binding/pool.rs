@@ -1,12 +1,15 @@
 //! The agents' connection pools (`client::pool`) for JS: plain functions
 //! over a per-thread table of pools, argument conversion only. (Functions,
 //! not a class: a napi class method call costs ~3× a function call here,
-//! and these run several times per request.)
+//! and these run several times per request.) The two called once per
+//! request are raw N-API callbacks (`raw`).
 
 use std::cell::RefCell;
 
+use napi::{sys, Result};
 use napi_derive::napi;
 
+use super::raw::{self, Args};
 use crate::client::pool::{Candidate, Checkout, Counts, Limits, Pool, Release};
 
 /// `pool_checkout`'s results other than a slot to reuse (slots are u32).
@@ -91,64 +94,76 @@ pub fn pool_new_slot(id: u32) -> i64 {
     with_pool(id, |p| i64::from(p.new_slot())).unwrap_or(-1)
 }
 
-/// A slot to reuse (>= 0), -1 to open a connection, or `-2 - ticket` to
-/// wait. `busy`, `free` and `total` are the views' counts.
-#[napi(catch_unwind)]
-#[allow(clippy::too_many_arguments)]
-pub fn pool_checkout(
-    id: u32,
-    origin: String,
-    busy: f64,
-    free: f64,
-    total: f64,
-    max_sockets: f64,
-    max_total_sockets: f64,
-    lifo: bool,
-) -> f64 {
-    let limits = Limits {
-        max_sockets,
-        max_total_sockets,
-        max_free_sockets: f64::INFINITY,
-        lifo,
-    };
-    with_pool(id, |p| {
-        match p.checkout(&origin, counts(busy, free, total), limits) {
-            Checkout::Reuse(slot) => f64::from(slot),
-            Checkout::Create => CHECKOUT_CREATE,
-            Checkout::Wait(ticket) => CHECKOUT_WAIT_BASE - f64::from(ticket),
-        }
-    })
-    .unwrap_or(CHECKOUT_CREATE)
+/// The functions `lib/agent.js` calls once per request.
+pub const CALLBACKS: [(&str, sys::napi_callback); 2] = [
+    ("poolCheckout", Some(pool_checkout)),
+    ("poolRelease", Some(pool_release)),
+];
+
+thread_local! {
+    /// The origin argument's bytes, reused from call to call.
+    static ORIGIN: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The ticket of the request that takes the connection (>= 0), else -1
-/// (it may stay idle) or -2 (close it).
-#[napi(catch_unwind)]
-#[allow(clippy::too_many_arguments)]
-pub fn pool_release(
-    id: u32,
-    origin: String,
-    busy: f64,
-    free: f64,
-    total: f64,
-    max_sockets: f64,
-    max_total_sockets: f64,
-    max_free_sockets: f64,
-) -> f64 {
-    let limits = Limits {
-        max_sockets,
-        max_total_sockets,
-        max_free_sockets,
-        lifo: true,
-    };
-    with_pool(id, |p| {
-        match p.release(&origin, counts(busy, free, total), limits) {
-            Release::Handoff(ticket) => f64::from(ticket),
-            Release::MayPark => RELEASE_MAY_PARK,
-            Release::Close => RELEASE_CLOSE,
-        }
+/// `poolCheckout(id, origin, busy, free, total, maxSockets,
+/// maxTotalSockets, lifo)`: a slot to reuse (>= 0), -1 to open a
+/// connection, or `-2 - ticket` to wait. `busy`, `free` and `total` are
+/// the views' counts.
+unsafe extern "C" fn pool_checkout(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let args = unsafe { Args::<8>::new(env, info) }?;
+        let id = args.u32(0)?;
+        let counts = counts(args.f64(2)?, args.f64(3)?, args.f64(4)?);
+        let limits = Limits {
+            max_sockets: args.f64(5)?,
+            max_total_sockets: args.f64(6)?,
+            max_free_sockets: f64::INFINITY,
+            lifo: args.bool(7)?,
+        };
+        let decision = ORIGIN.with_borrow_mut(|buf| -> Result<f64> {
+            let origin = args.str(1, buf)?;
+            Ok(with_pool(id, |p| match p.checkout(origin, counts, limits) {
+                Checkout::Reuse(slot) => f64::from(slot),
+                Checkout::Create => CHECKOUT_CREATE,
+                Checkout::Wait(ticket) => CHECKOUT_WAIT_BASE - f64::from(ticket),
+            })
+            .unwrap_or(CHECKOUT_CREATE))
+        })?;
+        raw::double(env, decision)
     })
-    .unwrap_or(RELEASE_CLOSE)
+}
+
+/// `poolRelease(id, origin, busy, free, total, maxSockets,
+/// maxTotalSockets, maxFreeSockets)`: the ticket of the request that takes
+/// the connection (>= 0), else -1 (it may stay idle) or -2 (close it).
+unsafe extern "C" fn pool_release(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let args = unsafe { Args::<8>::new(env, info) }?;
+        let id = args.u32(0)?;
+        let counts = counts(args.f64(2)?, args.f64(3)?, args.f64(4)?);
+        let limits = Limits {
+            max_sockets: args.f64(5)?,
+            max_total_sockets: args.f64(6)?,
+            max_free_sockets: args.f64(7)?,
+            lifo: true,
+        };
+        let decision = ORIGIN.with_borrow_mut(|buf| -> Result<f64> {
+            let origin = args.str(1, buf)?;
+            Ok(with_pool(id, |p| match p.release(origin, counts, limits) {
+                Release::Handoff(ticket) => f64::from(ticket),
+                Release::MayPark => RELEASE_MAY_PARK,
+                Release::Close => RELEASE_CLOSE,
+            })
+            .unwrap_or(RELEASE_CLOSE))
+        })?;
+        raw::double(env, decision)
+    })
 }
 
 #[napi(catch_unwind)]

@@ -6,15 +6,15 @@
 //! Every function returns 0 = all in the kernel, 1 = queued (a drain event
 //! follows), -1 = the connection is gone, or a negative errno (< -1): the
 //! write failed (the peer's reset, which JS has not heard of yet).
+//! Raw N-API callbacks (`raw`): they run once or more per message.
 
 use std::cell::RefCell;
 use std::ffi::c_char;
 
-use napi::bindgen_prelude::BufferSlice;
-use napi::{check_status, sys, Env, JsString, JsValue, Result};
-use napi_derive::napi;
+use napi::{check_status, sys, Result};
 
 use super::js_load;
+use super::raw::{self, Args};
 use crate::server::conn::WriteStatus;
 use crate::server::registry;
 
@@ -42,54 +42,77 @@ fn gone(conn: u32) -> i32 {
     }
 }
 
-#[napi(catch_unwind)]
-pub fn conn_write(conn: u32, data: BufferSlice<'_>) -> i32 {
-    match registry::get(conn) {
-        Some(c) => status_code(conn, js_load::write(|behind| c.write(&data, behind))),
-        None => gone(conn),
-    }
-}
+/// The functions `lib/socket.js` calls, once or more per message.
+pub const CALLBACKS: [(&str, sys::napi_callback); 3] = [
+    ("connWrite", Some(conn_write)),
+    ("connWriteStr", Some(conn_write_str)),
+    ("connWriteHeadBuffer", Some(conn_write_head_buffer)),
+];
 
-/// Write a string: `len` is its JS `length` (UTF-16 units), `latin1` the
-/// encoding (core writes heads in latin1), otherwise UTF-8.
-#[napi(catch_unwind)]
-pub fn conn_write_str(
-    env: Env,
-    conn: u32,
-    data: JsString<'_>,
-    len: u32,
-    latin1: bool,
-) -> Result<i32> {
-    let Some(c) = registry::get(conn) else {
-        return Ok(gone(conn));
-    };
-    with_scratch(|buf| {
-        append_str(&env, buf, &data, len as usize, latin1)?;
-        Ok(status_code(
-            conn,
-            js_load::write(|behind| c.write(buf, behind)),
-        ))
+/// `connWrite(conn, buffer)`.
+unsafe extern "C" fn conn_write(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let args = unsafe { Args::<2>::new(env, info) }?;
+        let conn = args.u32(0)?;
+        let data = args.bytes(1)?;
+        let status = match registry::get(conn) {
+            Some(c) => status_code(conn, js_load::write(|behind| c.write(data, behind))),
+            None => gone(conn),
+        };
+        raw::int32(env, status)
     })
 }
 
-/// A latin1 head string followed by a Buffer body, in one write.
-#[napi(catch_unwind)]
-pub fn conn_write_head_buffer(
-    env: Env,
-    conn: u32,
-    head: JsString<'_>,
-    head_len: u32,
-    body: BufferSlice<'_>,
-) -> Result<i32> {
-    let Some(c) = registry::get(conn) else {
-        return Ok(gone(conn));
-    };
-    with_scratch(|buf| {
-        append_str(&env, buf, &head, head_len as usize, true)?;
-        Ok(status_code(
-            conn,
-            js_load::write(|behind| c.write_pair(buf, &body, behind)),
-        ))
+/// `connWriteStr(conn, string, length, latin1)`: `length` is the string's
+/// JS `length` (UTF-16 units), `latin1` the encoding (core writes heads in
+/// latin1), otherwise UTF-8.
+unsafe extern "C" fn conn_write_str(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let args = unsafe { Args::<4>::new(env, info) }?;
+        let conn = args.u32(0)?;
+        let (len, latin1) = (args.u32(2)?, args.bool(3)?);
+        let Some(c) = registry::get(conn) else {
+            return raw::int32(env, gone(conn));
+        };
+        let status = with_scratch(|buf| {
+            append_str(env, buf, args.argv[1], len as usize, latin1)?;
+            Ok(status_code(
+                conn,
+                js_load::write(|behind| c.write(buf, behind)),
+            ))
+        })?;
+        raw::int32(env, status)
+    })
+}
+
+/// `connWriteHeadBuffer(conn, head, headLength, body)`: a latin1 head
+/// string followed by a Buffer body, in one write.
+unsafe extern "C" fn conn_write_head_buffer(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let args = unsafe { Args::<4>::new(env, info) }?;
+        let conn = args.u32(0)?;
+        let head_len = args.u32(2)?;
+        let body = args.bytes(3)?;
+        let Some(c) = registry::get(conn) else {
+            return raw::int32(env, gone(conn));
+        };
+        let status = with_scratch(|buf| {
+            append_str(env, buf, args.argv[1], head_len as usize, true)?;
+            Ok(status_code(
+                conn,
+                js_load::write(|behind| c.write_pair(buf, body, behind)),
+            ))
+        })?;
+        raw::int32(env, status)
     })
 }
 
@@ -107,9 +130,9 @@ fn with_scratch<T>(f: impl FnOnce(&mut Vec<u8>) -> Result<T>) -> Result<T> {
 /// Append the string's bytes. `len` (UTF-16 units) bounds them: one byte
 /// each in latin1, at most three in UTF-8.
 fn append_str(
-    env: &Env,
+    env: sys::napi_env,
     buf: &mut Vec<u8>,
-    s: &JsString<'_>,
+    s: sys::napi_value,
     len: usize,
     latin1: bool,
 ) -> Result<()> {
@@ -127,7 +150,10 @@ fn append_str(
     };
     unsafe {
         let out = buf.as_mut_ptr().add(at).cast::<c_char>();
-        check_status!(get_value(env.raw(), s.raw(), out, room, &mut written))?;
+        check_status!(
+            get_value(env, s, out, room, &mut written),
+            "the data must be a string"
+        )?;
         buf.set_len(at + written);
     }
     Ok(())
