@@ -359,6 +359,8 @@ test('upgrade: a socket timeout set at connection runs on through the upgrade', 
     await c.connected;
     c.write(UPGRADE_HEAD);
     await withTimeout(closed, 3000, 'timeout and close');
+    // The peer sees the close a turn or more later: wait for it, not race it.
+    await c.waitClose();
     return c.snapshot();
   });
 });

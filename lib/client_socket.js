@@ -12,7 +12,7 @@ const { isIP } = require('node:net');
 const { Socket, ConnHandle, errnoError, kId, applyPauseBits, closeFd } = require('./socket');
 const { runNextTicks, TurnBudget } = require('./common');
 const {
-  binding, EVENT_WIDTH,
+  binding, unpackEvents, EVENT_WIDTH,
   EV_CONNECT, EV_DATA, EV_END, EV_FIN_READ, EV_CLOSE, EV_DRAIN, EV_TIMEOUT, EV_HANDED_OVER,
 } = require('./native');
 const { codes, ExceptionWithHostPort } = require('./internal/errors');
@@ -85,7 +85,7 @@ function dispatch() {
     deferred = [];
     runDeferred(held, 0);
   }
-  run(native.drain(), 0);
+  run(unpackEvents(native.drain()), 0);
 }
 
 /** Core's loop reads a FIN that came behind data with a read of its own, in

@@ -17,7 +17,7 @@ const { AsyncResource } = require('node:async_hooks');
 const { promisify } = require('node:util');
 
 const {
-  binding, EVENT_WIDTH,
+  binding, unpackEvents, EVENT_WIDTH,
   EV_CONNECTION, EV_REQUEST, EV_BODY, EV_BODY_END, EV_PARSE_ERROR,
   EV_REQUEST_TIMEOUT, EV_TIMEOUT, EV_DRAIN, EV_END, EV_CLOSE, EV_DATA, EV_BODY_GATED,
   REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, REQ_PIPELINED, REQ_EARLY_FLUSH, PAUSE_BODY, PAUSE_PIPELINE, PAUSE_GATE,
@@ -613,7 +613,7 @@ function dispatchEvents(server) {
   const native = server[kNative];
   if (native === null || !server[kTurnBudget].take()) return;
   batchSeq++;
-  runEvents(server, native.drain(), 0);
+  runEvents(server, unpackEvents(native.drain()), 0);
 }
 
 function runEvents(server, events, i) {

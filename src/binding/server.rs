@@ -9,7 +9,9 @@ use napi::{Env, Result};
 use napi_derive::napi;
 
 use super::batch::{buffer_copy, ArrayBuilder, RawValue};
+use super::event_out::EventOut;
 use super::js_callback::{doorbell_fn, set_ref, DoorbellFn, TsfnDoorbell};
+use super::shared_ints;
 use crate::server::conn::{self, CallbackError, Conn};
 use crate::server::fed::FedInput;
 use crate::server::listener::{self, Listener, ListenerHandle, TcpBind};
@@ -186,29 +188,29 @@ impl NativeServer {
 pub fn drain_events(env: &Env, shared: &ServerShared) -> Result<RawValue> {
     super::js_load::on_drain();
     let batch = shared.events.drain();
-    let mut out = ArrayBuilder::new(env.raw(), batch.len() * 4)?;
-    for event in batch {
-        write_event(&mut out, event)?;
-    }
-    Ok(out.finish())
+    shared_ints::with(|ints| {
+        let mut out = EventOut::new(env.raw(), ints)?;
+        for event in batch {
+            write_event(&mut out, event)?;
+        }
+        Ok(out.finish())
+    })?
 }
 
 /// The largest body Buffer handed to JS.
 const JS_BODY_CHUNK: usize = 64 * 1024;
 
-fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
+fn write_event(out: &mut EventOut<'_>, event: ServerEvent) -> Result<()> {
     use crate::server::events::*;
     let conn = event.conn();
     let consumed = event.inflight_cost();
     let ended = consumed > 0 && registry::get(conn).is_some_and(|c| c.consumed(consumed));
     match event {
         ServerEvent::Connection { .. } => {
-            out.push_u32(EV_CONNECTION)?;
-            out.push_u32(conn)?;
+            out.record(EV_CONNECTION, conn)?;
         }
         ServerEvent::Request { head, flags, .. } => {
-            out.push_u32(EV_REQUEST)?;
-            out.push_u32(conn)?;
+            out.record(EV_REQUEST, conn)?;
             out.push_latin1(&head)?;
             out.push_u32(flags)?;
         }
@@ -219,18 +221,19 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             // carries the gate.
             let pieces = data.len().div_ceil(JS_BODY_CHUNK);
             for (i, piece) in data.chunks(JS_BODY_CHUNK).enumerate() {
-                out.push_u32(if gated && i + 1 == pieces {
-                    EV_BODY_GATED
-                } else {
-                    EV_BODY
-                })?;
-                out.push_u32(conn)?;
+                out.record(
+                    if gated && i + 1 == pieces {
+                        EV_BODY_GATED
+                    } else {
+                        EV_BODY
+                    },
+                    conn,
+                )?;
                 out.push_buffer(piece)?;
             }
         }
         ServerEvent::BodyEnd { trailers, .. } => {
-            out.push_u32(EV_BODY_END)?;
-            out.push_u32(conn)?;
+            out.record(EV_BODY_END, conn)?;
             match trailers {
                 Some(t) => out.push_latin1(&t)?,
                 None => out.push_null()?,
@@ -243,8 +246,7 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             raw,
             ..
         } => {
-            out.push_u32(EV_PARSE_ERROR)?;
-            out.push_u32(conn)?;
+            out.record(EV_PARSE_ERROR, conn)?;
             out.push_latin1(code.as_bytes())?;
             out.push_latin1(reason.as_bytes())?;
             out.push_u32(bytes_parsed)?;
@@ -254,20 +256,16 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             }
         }
         ServerEvent::RequestTimeout { .. } => {
-            out.push_u32(EV_REQUEST_TIMEOUT)?;
-            out.push_u32(conn)?;
+            out.record(EV_REQUEST_TIMEOUT, conn)?;
         }
         ServerEvent::Timeout { .. } => {
-            out.push_u32(EV_TIMEOUT)?;
-            out.push_u32(conn)?;
+            out.record(EV_TIMEOUT, conn)?;
         }
         ServerEvent::Drain { .. } => {
-            out.push_u32(EV_DRAIN)?;
-            out.push_u32(conn)?;
+            out.record(EV_DRAIN, conn)?;
         }
         ServerEvent::End { fin_read, .. } => {
-            out.push_u32(if fin_read { EV_FIN_READ } else { EV_END })?;
-            out.push_u32(conn)?;
+            out.record(if fin_read { EV_FIN_READ } else { EV_END }, conn)?;
         }
         ServerEvent::Close {
             errno,
@@ -276,33 +274,28 @@ fn write_event(out: &mut ArrayBuilder, event: ServerEvent) -> Result<()> {
             ..
         } => {
             registry::forget_reset(conn);
-            out.push_u32(EV_CLOSE)?;
-            out.push_u32(conn)?;
+            out.record(EV_CLOSE, conn)?;
             out.push_i32(errno)?;
             out.push_latin1(syscall.as_bytes())?;
             out.push_f64(bytes_read as f64)?;
         }
         ServerEvent::Data { data, .. } => {
-            out.push_u32(EV_DATA)?;
-            out.push_u32(conn)?;
+            out.record(EV_DATA, conn)?;
             out.push_buffer(&data)?;
         }
         ServerEvent::Connect { .. } => {
-            out.push_u32(EV_CONNECT)?;
-            out.push_u32(conn)?;
+            out.record(EV_CONNECT, conn)?;
         }
         ServerEvent::HandedOver { fd, .. } => {
             use std::os::fd::{AsRawFd, IntoRawFd};
-            out.push_u32(EV_HANDED_OVER)?;
-            out.push_u32(conn)?;
+            out.record(EV_HANDED_OVER, conn)?;
             // On an error the descriptor is dropped, so closed.
             out.push_i32(fd.as_ref().map_or(-1, |fd| fd.as_raw_fd()))?;
             let _ = fd.map(IntoRawFd::into_raw_fd);
         }
     }
     if ended {
-        out.push_u32(EV_END)?;
-        out.push_u32(conn)?;
+        out.record(EV_END, conn)?;
     }
     Ok(())
 }

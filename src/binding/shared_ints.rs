@@ -11,10 +11,21 @@ use std::ffi::c_void;
 use std::ptr;
 
 use napi::{check_status, sys, Error, Result, Status};
+use once_cell::sync::Lazy;
 
-/// Entries: callers stop and resume when it is full (see the parser's
-/// `STATUS_MORE`), so this bounds a call's output, not its input.
-pub const CAPACITY: usize = 16 * 1024;
+/// Entries: callers stop and resume when it is full (the parser's
+/// `STATUS_MORE`), or go on with plain JS values (`event_out`), so this
+/// bounds a call's output, not its input.
+const DEFAULT_CAPACITY: usize = 16 * 1024;
+
+/// `RHTTP_SHARED_INTS` sets it (32 to 2^20) for tests, which make it small
+/// to take the full-array paths with little traffic.
+static CAPACITY: Lazy<usize> = Lazy::new(|| {
+    std::env::var("RHTTP_SHARED_INTS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(DEFAULT_CAPACITY, |n| n.clamp(32, 1 << 20))
+});
 
 thread_local! {
     static INTS: Cell<*mut u32> = const { Cell::new(ptr::null_mut()) };
@@ -38,15 +49,15 @@ pub fn js_array(env: sys::napi_env) -> Result<sys::napi_value> {
             INTS.set(ptr::null_mut());
         }
         // SAFETY: the slice leaked below, finalized once.
-        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(data, CAPACITY)) });
+        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(data, *CAPACITY)) });
     }
-    let data = Box::into_raw(vec![0u32; CAPACITY].into_boxed_slice()).cast::<u32>();
+    let data = Box::into_raw(vec![0u32; *CAPACITY].into_boxed_slice()).cast::<u32>();
     let mut buffer = ptr::null_mut();
     let status = unsafe {
         sys::napi_create_external_arraybuffer(
             env,
             data.cast(),
-            CAPACITY * 4,
+            *CAPACITY * 4,
             Some(finalize),
             ptr::null_mut(),
             &mut buffer,
@@ -54,7 +65,7 @@ pub fn js_array(env: sys::napi_env) -> Result<sys::napi_value> {
     };
     if status != sys::Status::napi_ok {
         // SAFETY: not handed to JS, so still ours.
-        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(data, CAPACITY)) });
+        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(data, *CAPACITY)) });
         check_status!(status)?;
     }
     INTS.set(data);
@@ -63,7 +74,7 @@ pub fn js_array(env: sys::napi_env) -> Result<sys::napi_value> {
         sys::napi_create_typedarray(
             env,
             sys::TypedarrayType::uint32_array,
-            CAPACITY,
+            *CAPACITY,
             buffer,
             0,
             &mut array,
@@ -90,5 +101,7 @@ pub fn with<R>(f: impl FnOnce(&mut [u32]) -> R) -> Result<R> {
     }
     // SAFETY: `data` is this thread's live array (cleared when finalized);
     // JS does not run during `f`, so nothing else touches it.
-    Ok(f(unsafe { std::slice::from_raw_parts_mut(data, CAPACITY) }))
+    Ok(f(unsafe {
+        std::slice::from_raw_parts_mut(data, *CAPACITY)
+    }))
 }
