@@ -1,5 +1,4 @@
-//! Builds the flat array `drain()` returns, with raw N-API calls: this is the
-//! hottest boundary crossing, so every value costs exactly one call.
+//! Raw N-API values: Buffers, latin1 strings, and a small array builder.
 
 use napi::bindgen_prelude::{ToNapiValue, TypeName, ValueType};
 use napi::{check_status, sys, Result};
@@ -40,6 +39,18 @@ pub fn buffer_copy(env: sys::napi_env, bytes: &[u8]) -> Result<RawValue> {
     Ok(RawValue(value))
 }
 
+/// Bytes as a latin1 string: every byte becomes one char, as Node's parser
+/// exposes header bytes (obs-text survives unchanged).
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub fn latin1(env: sys::napi_env, bytes: &[u8]) -> Result<sys::napi_value> {
+    let mut value = std::ptr::null_mut();
+    // SAFETY: called on the JS thread with the env of the current call.
+    check_status!(unsafe {
+        sys::napi_create_string_latin1(env, bytes.as_ptr().cast(), bytes.len() as isize, &mut value)
+    })?;
+    Ok(value)
+}
+
 pub struct ArrayBuilder {
     env: sys::napi_env,
     array: sys::napi_value,
@@ -63,48 +74,15 @@ impl ArrayBuilder {
         Ok(())
     }
 
-    pub fn push_u32(&mut self, v: u32) -> Result<()> {
-        let mut value = std::ptr::null_mut();
-        check_status!(unsafe { sys::napi_create_uint32(self.env, v, &mut value) })?;
-        self.push(value)
-    }
-
-    pub fn push_f64(&mut self, v: f64) -> Result<()> {
-        let mut value = std::ptr::null_mut();
-        check_status!(unsafe { sys::napi_create_double(self.env, v, &mut value) })?;
-        self.push(value)
-    }
-
     pub fn push_i32(&mut self, v: i32) -> Result<()> {
         let mut value = std::ptr::null_mut();
         check_status!(unsafe { sys::napi_create_int32(self.env, v, &mut value) })?;
         self.push(value)
     }
 
-    /// Bytes as a latin1 string: every byte becomes one char, as Node's
-    /// parser exposes header bytes (obs-text survives unchanged).
-    pub fn push_latin1(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut value = std::ptr::null_mut();
-        check_status!(unsafe {
-            sys::napi_create_string_latin1(
-                self.env,
-                bytes.as_ptr().cast(),
-                bytes.len() as isize,
-                &mut value,
-            )
-        })?;
-        self.push(value)
-    }
-
     pub fn push_buffer(&mut self, bytes: &[u8]) -> Result<()> {
         let value = buffer_copy(self.env, bytes)?;
         self.push(value.0)
-    }
-
-    pub fn push_null(&mut self) -> Result<()> {
-        let mut value = std::ptr::null_mut();
-        check_status!(unsafe { sys::napi_get_null(self.env, &mut value) })?;
-        self.push(value)
     }
 
     pub fn finish(self) -> RawValue {

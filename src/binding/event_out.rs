@@ -13,7 +13,7 @@ use std::ptr;
 
 use napi::{check_status, sys, Result};
 
-use super::batch::{buffer_copy, RawValue};
+use super::batch::{buffer_copy, latin1, RawValue};
 use super::raw;
 
 /// `[ints used, first raw value]`.
@@ -87,18 +87,8 @@ impl<'a> EventOut<'a> {
         self.push(value)
     }
 
-    /// Bytes as a latin1 string: every byte becomes one char, as Node's
-    /// parser exposes header bytes (obs-text survives unchanged).
     pub fn push_latin1(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut value = ptr::null_mut();
-        check_status!(unsafe {
-            sys::napi_create_string_latin1(
-                self.env,
-                bytes.as_ptr().cast(),
-                bytes.len() as isize,
-                &mut value,
-            )
-        })?;
+        let value = latin1(self.env, bytes)?;
         self.push(value)
     }
 

@@ -102,18 +102,8 @@ impl Out<'_> {
         Ok(())
     }
 
-    /// Bytes as a latin1 string: every byte becomes one char, as Node's
-    /// parser exposes header bytes (obs-text survives unchanged).
     fn latin1(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut v = std::ptr::null_mut();
-        check_status!(unsafe {
-            sys::napi_create_string_latin1(
-                self.env,
-                bytes.as_ptr().cast(),
-                bytes.len() as isize,
-                &mut v,
-            )
-        })?;
+        let v = super::batch::latin1(self.env, bytes)?;
         self.value(v)
     }
 
