@@ -53,6 +53,8 @@ function fetch(http, createConnection) {
         seen.chunks += 1;
         seen.sizes.add(d.length);
         seen.isBuffer = Buffer.isBuffer(d);
+        // Memory of its own, as llhttp's Buffer::Copy gives.
+        seen.ownMemory = (seen.ownMemory ?? true) && d.byteOffset === 0 && d.buffer.byteLength === d.length;
         seen.body.push(d.toString('latin1'));
       });
       res.on('end', () => {
@@ -89,6 +91,7 @@ test('body chunks copied out of the chunk are Buffers of their own, small and la
   });
   t.is(node.result.body, 3 + 100 * 1024 + 5000);
   t.true(node.result.isBuffer);
+  t.true(node.result.ownMemory);
 });
 
 test('a body split over two chunks after a head split over two: bytes buffered by an earlier call', async (t) => {

@@ -140,8 +140,10 @@ class HTTPParser {
         case P_BODY: {
           let chunk;
           if (word === P_BODY_AT) {
-            // A copy, as llhttp's body Buffers are (small ones from the pool).
-            chunk = Buffer.from(d.subarray(out[i + 1], out[i + 1] + out[i + 2]));
+            // A copy with memory of its own, as llhttp's body Buffers are
+            // (Buffer::Copy: byteOffset 0, the chunk's length).
+            chunk = Buffer.allocUnsafeSlow(out[i + 2]);
+            chunk.set(d.subarray(out[i + 1], out[i + 1] + out[i + 2]));
             i += 3;
           } else {
             chunk = values[v++];
