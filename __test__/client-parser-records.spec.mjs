@@ -116,3 +116,32 @@ test('a close-delimited body ended by the peer, and a response cut short in its 
   t.is(node.result[0].body, 'until the end');
   t.is(node.result[1].error, 'ECONNRESET');
 });
+
+test('a native call re-entered from JS that it ran (an Array.prototype setter) fails; the outer call stands', (t) => {
+  const { fast } = require('../lib/native.js');
+  const p = fast.parserNew(16384, false);
+  let inner = null;
+  Object.defineProperty(Array.prototype, '0', {
+    configurable: true,
+    set(v) {
+      Object.defineProperty(this, '0', { value: v, writable: true, enumerable: true, configurable: true });
+      if (inner !== null) return;
+      try {
+        fast.parserExecute(p, Buffer.from('HTTP/1.1 404 Nope\r\n\r\n'), false, false, false);
+        inner = 'returned';
+      } catch (e) {
+        inner = e.message;
+      }
+    },
+  });
+  let values;
+  try {
+    values = fast.parserExecute(p, Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello'), false, false, false);
+  } finally {
+    delete Array.prototype[0];
+  }
+  t.regex(inner, /re-entered/);
+  t.deepEqual(values, ['OK\0Content-Length\x005']);
+  // status, stop_at, 5 ints: head, body at 38 (5 bytes), end.
+  t.deepEqual([...fast.ints.slice(0, 8)].map((x, i) => (i === 3 ? x & 7 : x)), [0, 43, 5, 1, 6, 38, 5, 3]);
+});

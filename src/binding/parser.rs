@@ -163,9 +163,11 @@ unsafe extern "C" fn parser_new(
     })
 }
 
+/// Callers run inside `raw::exclusive`.
 fn unwrap_parser<'a, const N: usize>(args: &Args<N>) -> Result<&'a mut NativeResponseParser> {
     // SAFETY: the tag is only ever put on parser objects (`parser_new`), and
-    // no JS runs during the call that could reach this parser again.
+    // no other call can reach this parser before this one returns (JS that
+    // runs meanwhile cannot re-enter: `raw::exclusive`).
     Ok(unsafe { &mut *args.unwrap::<NativeResponseParser>(0, &PARSER_TAG)? })
 }
 
@@ -176,11 +178,13 @@ unsafe extern "C" fn parser_reset(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     raw::guard(env, || {
-        let args = unsafe { Args::<3>::new(env, info) }?;
-        let parser = unwrap_parser(&args)?;
-        let (max_header_size, insecure) = (args.u32(1)?, args.bool(2)?);
-        parser.reset(max_header_size, insecure);
-        raw::undefined(env)
+        raw::exclusive(|| {
+            let args = unsafe { Args::<3>::new(env, info) }?;
+            let parser = unwrap_parser(&args)?;
+            let (max_header_size, insecure) = (args.u32(1)?, args.bool(2)?);
+            parser.reset(max_header_size, insecure);
+            raw::undefined(env)
+        })
     })
 }
 
@@ -193,25 +197,27 @@ unsafe extern "C" fn parser_execute(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     raw::guard(env, || {
-        let args = unsafe { Args::<5>::new(env, info) }?;
-        let parser = unwrap_parser(&args)?;
-        let data = args.bytes(1)?;
-        let ctx = ResponseContext {
-            method_is_head: args.bool(2)?,
-            method_is_connect: args.bool(3)?,
-        };
-        let resume = args.bool(4)?;
-        shared_ints::with(|ints| {
-            let mut out = Out {
-                env,
-                ints,
-                len: HEADER,
-                values: std::ptr::null_mut(),
-                n_values: 0,
+        raw::exclusive(|| {
+            let args = unsafe { Args::<5>::new(env, info) }?;
+            let parser = unwrap_parser(&args)?;
+            let data = args.bytes(1)?;
+            let ctx = ResponseContext {
+                method_is_head: args.bool(2)?,
+                method_is_connect: args.bool(3)?,
             };
-            let (status, stop_at) = parser.execute(&mut out, data, &ctx, resume)?;
-            out.finish(status, stop_at)
-        })?
+            let resume = args.bool(4)?;
+            shared_ints::with(|ints| {
+                let mut out = Out {
+                    env,
+                    ints,
+                    len: HEADER,
+                    values: std::ptr::null_mut(),
+                    n_values: 0,
+                };
+                let (status, stop_at) = parser.execute(&mut out, data, &ctx, resume)?;
+                out.finish(status, stop_at)
+            })?
+        })
     })
 }
 
@@ -222,19 +228,21 @@ unsafe extern "C" fn parser_finish(
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
     raw::guard(env, || {
-        let args = unsafe { Args::<1>::new(env, info) }?;
-        let parser = unwrap_parser(&args)?;
-        shared_ints::with(|ints| {
-            let mut out = Out {
-                env,
-                ints,
-                len: HEADER,
-                values: std::ptr::null_mut(),
-                n_values: 0,
-            };
-            let status = parser.finish(&mut out)?;
-            out.finish(status, 0)
-        })?
+        raw::exclusive(|| {
+            let args = unsafe { Args::<1>::new(env, info) }?;
+            let parser = unwrap_parser(&args)?;
+            shared_ints::with(|ints| {
+                let mut out = Out {
+                    env,
+                    ints,
+                    len: HEADER,
+                    values: std::ptr::null_mut(),
+                    n_values: 0,
+                };
+                let status = parser.finish(&mut out)?;
+                out.finish(status, 0)
+            })?
+        })
     })
 }
 

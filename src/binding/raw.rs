@@ -14,6 +14,7 @@
 // `batch.rs`'s do.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
@@ -35,6 +36,33 @@ pub fn guard(
             ptr::null_mut()
         }
     }
+}
+
+thread_local! {
+    /// A call holding native state across N-API calls is running.
+    static EXCLUSIVE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `f`, which holds a parser or the shared array across N-API calls,
+/// as the only such call on this thread. Those N-API calls can run JS (an
+/// index setter on `Array.prototype` runs inside `napi_set_element`), and
+/// that JS could call back in and alias the state `f` holds: such a call
+/// fails instead.
+pub fn exclusive<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            EXCLUSIVE.set(false);
+        }
+    }
+    if EXCLUSIVE.replace(true) {
+        return Err(Error::new(
+            Status::GenericFailure,
+            "rhttp: a native call was re-entered from JS that it ran",
+        ));
+    }
+    let _release = Release;
+    f()
 }
 
 /// A callback's receiver and its first `N` arguments (`undefined` for

@@ -11,6 +11,7 @@ use napi_derive::napi;
 use super::batch::{buffer_copy, ArrayBuilder, RawValue};
 use super::event_out::EventOut;
 use super::js_callback::{doorbell_fn, set_ref, DoorbellFn, TsfnDoorbell};
+use super::raw;
 use super::shared_ints;
 use crate::server::conn::{self, CallbackError, Conn};
 use crate::server::fed::FedInput;
@@ -187,14 +188,17 @@ impl NativeServer {
 /// Take every queued event of `shared` as one flat JS array.
 pub fn drain_events(env: &Env, shared: &ServerShared) -> Result<RawValue> {
     super::js_load::on_drain();
-    let batch = shared.events.drain();
-    shared_ints::with(|ints| {
-        let mut out = EventOut::new(env.raw(), ints)?;
-        for event in batch {
-            write_event(&mut out, event)?;
-        }
-        Ok(out.finish())
-    })?
+    raw::exclusive(|| {
+        shared_ints::with(|ints| {
+            // Taken here: a drain that cannot run leaves the events queued.
+            let batch = shared.events.drain();
+            let mut out = EventOut::new(env.raw(), ints)?;
+            for event in batch {
+                write_event(&mut out, event)?;
+            }
+            Ok(out.finish())
+        })?
+    })
 }
 
 /// The largest body Buffer handed to JS.

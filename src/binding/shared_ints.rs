@@ -90,7 +90,8 @@ pub fn js_array(env: sys::napi_env) -> Result<sys::napi_value> {
     Ok(array)
 }
 
-/// Run `f` over the thread's array (JS thread only, during a call).
+/// Run `f` over the thread's array (JS thread only, during a call made
+/// inside `raw::exclusive`).
 pub fn with<R>(f: impl FnOnce(&mut [u32]) -> R) -> Result<R> {
     let data = INTS.get();
     if data.is_null() {
@@ -100,7 +101,8 @@ pub fn with<R>(f: impl FnOnce(&mut [u32]) -> R) -> Result<R> {
         ));
     }
     // SAFETY: `data` is this thread's live array (cleared when finalized);
-    // JS does not run during `f`, so nothing else touches it.
+    // no other call touches it before `f` returns: JS that runs meanwhile
+    // cannot re-enter (`raw::exclusive`).
     Ok(f(unsafe {
         std::slice::from_raw_parts_mut(data, *CAPACITY)
     }))

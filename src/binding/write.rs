@@ -137,7 +137,9 @@ fn append_str(
     latin1: bool,
 ) -> Result<()> {
     let room = if latin1 { len } else { len * 3 } + 1;
-    buf.reserve(room);
+    // `len` comes from JS: a wrong one must fail, not abort on allocation.
+    buf.try_reserve(room)
+        .map_err(|e| napi::Error::new(napi::Status::InvalidArg, e.to_string()))?;
     let at = buf.len();
     let mut written = 0usize;
     // SAFETY: the pointer is `room` bytes of `buf`'s spare capacity, which
