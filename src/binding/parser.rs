@@ -83,7 +83,17 @@ struct Out<'a> {
     n_values: u32,
 }
 
-impl Out<'_> {
+impl<'a> Out<'a> {
+    fn new(env: sys::napi_env, ints: &'a mut [u32]) -> Self {
+        Out {
+            env,
+            ints,
+            len: HEADER,
+            values: std::ptr::null_mut(),
+            n_values: 0,
+        }
+    }
+
     fn int(&mut self, v: u32) {
         self.ints[self.len] = v;
         self.len += 1;
@@ -207,13 +217,7 @@ unsafe extern "C" fn parser_execute(
             };
             let resume = args.bool(4)?;
             shared_ints::with(|ints| {
-                let mut out = Out {
-                    env,
-                    ints,
-                    len: HEADER,
-                    values: std::ptr::null_mut(),
-                    n_values: 0,
-                };
+                let mut out = Out::new(env, ints);
                 let (status, stop_at) = parser.execute(&mut out, data, &ctx, resume)?;
                 out.finish(status, stop_at)
             })?
@@ -232,13 +236,7 @@ unsafe extern "C" fn parser_finish(
             let args = unsafe { Args::<1>::new(env, info) }?;
             let parser = unwrap_parser(&args)?;
             shared_ints::with(|ints| {
-                let mut out = Out {
-                    env,
-                    ints,
-                    len: HEADER,
-                    values: std::ptr::null_mut(),
-                    n_values: 0,
-                };
+                let mut out = Out::new(env, ints);
                 let status = parser.finish(&mut out)?;
                 out.finish(status, 0)
             })?
