@@ -57,6 +57,12 @@ function coreMaxHeaderSize() {
 
 const EMPTY = Buffer.alloc(0);
 
+/** The last parser call's [status, stopAt, n, ...records], copied out of
+ * the shared array (a callback may run another parser). */
+function takeRecords() {
+  return INTS.slice(0, 3 + INTS[2]);
+}
+
 class HTTPParser {
   constructor() {
     this.native = null;
@@ -95,8 +101,7 @@ class HTTPParser {
     const isConnect = method === 'CONNECT';
     let values = parserExecute(this.native, d, isHead, isConnect, false);
     for (;;) {
-      // Copied out first: a callback may run another parser.
-      const out = INTS.slice(0, 3 + INTS[2]);
+      const out = takeRecords();
       const r = this.asyncResource.runInAsyncScope(this.dispatch, this, out, values, d);
       if (r !== DISPATCHED) return r;
       values = parserExecute(this.native, d, isHead, isConnect, true);
@@ -108,7 +113,7 @@ class HTTPParser {
     // llhttp_finish does nothing once the parser has failed.
     if (this.native === null || this.socket === null || this.inCallback !== CB_NONE) return undefined;
     const values = parserFinish(this.native);
-    const out = INTS.slice(0, 3 + INTS[2]);
+    const out = takeRecords();
     const r = this.asyncResource.runInAsyncScope(this.dispatch, this, out, values, EMPTY);
     return r instanceof Error ? r : undefined;
   }

@@ -3,6 +3,8 @@
 use napi::bindgen_prelude::{ToNapiValue, TypeName, ValueType};
 use napi::{check_status, sys, Result};
 
+use super::raw;
+
 /// A JS value made by hand, returned as is.
 pub struct RawValue(pub sys::napi_value);
 
@@ -51,6 +53,7 @@ pub fn latin1(env: sys::napi_env, bytes: &[u8]) -> Result<sys::napi_value> {
     Ok(value)
 }
 
+/// A JS array filled value by value (one `napi_set_element` each).
 pub struct ArrayBuilder {
     env: sys::napi_env,
     array: sys::napi_value,
@@ -67,6 +70,11 @@ impl ArrayBuilder {
         Ok(ArrayBuilder { env, array, len: 0 })
     }
 
+    /// Values pushed so far.
+    pub fn pushed(&self) -> u32 {
+        self.len
+    }
+
     fn push(&mut self, value: sys::napi_value) -> Result<()> {
         // SAFETY: `array` was created on this env in this call.
         check_status!(unsafe { sys::napi_set_element(self.env, self.array, self.len, value) })?;
@@ -74,15 +82,36 @@ impl ArrayBuilder {
         Ok(())
     }
 
-    pub fn push_i32(&mut self, v: i32) -> Result<()> {
+    pub fn push_u32(&mut self, v: u32) -> Result<()> {
         let mut value = std::ptr::null_mut();
-        check_status!(unsafe { sys::napi_create_int32(self.env, v, &mut value) })?;
+        check_status!(unsafe { sys::napi_create_uint32(self.env, v, &mut value) })?;
+        self.push(value)
+    }
+
+    pub fn push_i32(&mut self, v: i32) -> Result<()> {
+        let value = raw::int32(self.env, v)?;
+        self.push(value)
+    }
+
+    pub fn push_f64(&mut self, v: f64) -> Result<()> {
+        let value = raw::double(self.env, v)?;
+        self.push(value)
+    }
+
+    pub fn push_latin1(&mut self, bytes: &[u8]) -> Result<()> {
+        let value = latin1(self.env, bytes)?;
         self.push(value)
     }
 
     pub fn push_buffer(&mut self, bytes: &[u8]) -> Result<()> {
         let value = buffer_copy(self.env, bytes)?;
         self.push(value.0)
+    }
+
+    pub fn push_null(&mut self) -> Result<()> {
+        let mut value = std::ptr::null_mut();
+        check_status!(unsafe { sys::napi_get_null(self.env, &mut value) })?;
+        self.push(value)
     }
 
     pub fn finish(self) -> RawValue {

@@ -5,8 +5,9 @@
 //! out through the shared array (`shared_ints`).
 
 use bytes::{Buf, BytesMut};
-use napi::{check_status, sys, Result};
+use napi::{sys, Result};
 
+use super::batch::ArrayBuilder;
 use super::raw::{self, Args};
 use super::shared_ints;
 use crate::bridge::record::{join_fields, join_trailers};
@@ -74,13 +75,13 @@ struct NativeResponseParser {
     paused: Option<(usize, usize)>,
 }
 
-/// One call's output: ints in the shared array, values in a JS array.
+/// One call's output: ints in the shared array, values in a JS array made
+/// on the first one.
 struct Out<'a> {
     env: sys::napi_env,
     ints: &'a mut [u32],
     len: usize,
-    values: sys::napi_value,
-    n_values: u32,
+    values: Option<ArrayBuilder>,
 }
 
 impl<'a> Out<'a> {
@@ -89,8 +90,7 @@ impl<'a> Out<'a> {
             env,
             ints,
             len: HEADER,
-            values: std::ptr::null_mut(),
-            n_values: 0,
+            values: None,
         }
     }
 
@@ -103,33 +103,28 @@ impl<'a> Out<'a> {
         self.ints.len() - self.len >= LARGEST_RECORD
     }
 
-    fn value(&mut self, v: sys::napi_value) -> Result<()> {
-        if self.values.is_null() {
-            check_status!(unsafe { sys::napi_create_array(self.env, &mut self.values) })?;
+    fn values(&mut self) -> Result<&mut ArrayBuilder> {
+        if self.values.is_none() {
+            self.values = Some(ArrayBuilder::new(self.env, 0)?);
         }
-        check_status!(unsafe { sys::napi_set_element(self.env, self.values, self.n_values, v) })?;
-        self.n_values += 1;
-        Ok(())
+        Ok(self.values.as_mut().expect("made above"))
     }
 
     fn latin1(&mut self, bytes: &[u8]) -> Result<()> {
-        let v = super::batch::latin1(self.env, bytes)?;
-        self.value(v)
+        self.values()?.push_latin1(bytes)
     }
 
     fn buffer(&mut self, bytes: &[u8]) -> Result<()> {
-        let v = super::batch::buffer_copy(self.env, bytes)?;
-        self.value(v.0)
+        self.values()?.push_buffer(bytes)
     }
 
     fn finish(self, status: u32, stop_at: usize) -> Result<sys::napi_value> {
         self.ints[0] = status;
         self.ints[1] = stop_at as u32;
         self.ints[2] = (self.len - HEADER) as u32;
-        if self.values.is_null() {
-            raw::undefined(self.env)
-        } else {
-            Ok(self.values)
+        match self.values {
+            Some(values) => Ok(values.finish().0),
+            None => raw::undefined(self.env),
         }
     }
 }

@@ -115,22 +115,13 @@ unsafe extern "C" fn pool_checkout(
 ) -> sys::napi_value {
     raw::guard(env, || {
         let args = unsafe { Args::<8>::new(env, info) }?;
-        let id = args.u32(0)?;
-        let counts = counts(args.f64(2)?, args.f64(3)?, args.f64(4)?);
-        let limits = Limits {
-            max_sockets: args.f64(5)?,
-            max_total_sockets: args.f64(6)?,
-            max_free_sockets: f64::INFINITY,
-            lifo: args.bool(7)?,
-        };
-        let decision = ORIGIN.with_borrow_mut(|buf| -> Result<f64> {
-            let origin = args.str(1, buf)?;
-            Ok(with_pool(id, |p| match p.checkout(origin, counts, limits) {
+        let limits = pool_limits(&args, f64::INFINITY, args.bool(7)?)?;
+        let decision = pool_decide(&args, CHECKOUT_CREATE, |p, origin, counts| {
+            match p.checkout(origin, counts, limits) {
                 Checkout::Reuse(slot) => f64::from(slot),
                 Checkout::Create => CHECKOUT_CREATE,
                 Checkout::Wait(ticket) => CHECKOUT_WAIT_BASE - f64::from(ticket),
-            })
-            .unwrap_or(CHECKOUT_CREATE))
+            }
         })?;
         raw::double(env, decision)
     })
@@ -145,24 +136,41 @@ unsafe extern "C" fn pool_release(
 ) -> sys::napi_value {
     raw::guard(env, || {
         let args = unsafe { Args::<8>::new(env, info) }?;
-        let id = args.u32(0)?;
-        let counts = counts(args.f64(2)?, args.f64(3)?, args.f64(4)?);
-        let limits = Limits {
-            max_sockets: args.f64(5)?,
-            max_total_sockets: args.f64(6)?,
-            max_free_sockets: args.f64(7)?,
-            lifo: true,
-        };
-        let decision = ORIGIN.with_borrow_mut(|buf| -> Result<f64> {
-            let origin = args.str(1, buf)?;
-            Ok(with_pool(id, |p| match p.release(origin, counts, limits) {
+        let limits = pool_limits(&args, args.f64(7)?, true)?;
+        let decision = pool_decide(&args, RELEASE_CLOSE, |p, origin, counts| {
+            match p.release(origin, counts, limits) {
                 Release::Handoff(ticket) => f64::from(ticket),
                 Release::MayPark => RELEASE_MAY_PARK,
                 Release::Close => RELEASE_CLOSE,
-            })
-            .unwrap_or(RELEASE_CLOSE))
+            }
         })?;
         raw::double(env, decision)
+    })
+}
+
+/// The limits: arguments 5 and 6 (`maxSockets`, `maxTotalSockets`) of
+/// both calls, and what argument 7 says in each.
+fn pool_limits(args: &Args<8>, max_free_sockets: f64, lifo: bool) -> Result<Limits> {
+    Ok(Limits {
+        max_sockets: args.f64(5)?,
+        max_total_sockets: args.f64(6)?,
+        max_free_sockets,
+        lifo,
+    })
+}
+
+/// Run `decide` on pool argument 0 with the origin (argument 1) and the
+/// counts (2 to 4); `gone` if the pool is.
+fn pool_decide(
+    args: &Args<8>,
+    gone: f64,
+    decide: impl FnOnce(&mut Pool, &str, Counts) -> f64,
+) -> Result<f64> {
+    let id = args.u32(0)?;
+    let counts = counts(args.f64(2)?, args.f64(3)?, args.f64(4)?);
+    ORIGIN.with_borrow_mut(|buf| {
+        let origin = args.str(1, buf)?;
+        Ok(with_pool(id, |p| decide(p, origin, counts)).unwrap_or(gone))
     })
 }
 

@@ -75,18 +75,7 @@ unsafe extern "C" fn conn_write_str(
 ) -> sys::napi_value {
     raw::guard(env, || {
         let args = unsafe { Args::<4>::new(env, info) }?;
-        let conn = args.u32(0)?;
-        let (len, latin1) = (args.u32(2)?, args.bool(3)?);
-        let Some(c) = registry::get(conn) else {
-            return raw::int32(env, gone(conn));
-        };
-        let status = with_scratch(|buf| {
-            append_str(env, buf, args.argv[1], len as usize, latin1)?;
-            Ok(status_code(
-                conn,
-                js_load::write(|behind| c.write(buf, behind)),
-            ))
-        })?;
+        let status = write_str_then(&args, args.u32(2)?, args.bool(3)?, &[])?;
         raw::int32(env, status)
     })
 }
@@ -99,20 +88,24 @@ unsafe extern "C" fn conn_write_head_buffer(
 ) -> sys::napi_value {
     raw::guard(env, || {
         let args = unsafe { Args::<4>::new(env, info) }?;
-        let conn = args.u32(0)?;
-        let head_len = args.u32(2)?;
-        let body = args.bytes(3)?;
-        let Some(c) = registry::get(conn) else {
-            return raw::int32(env, gone(conn));
-        };
-        let status = with_scratch(|buf| {
-            append_str(env, buf, args.argv[1], head_len as usize, true)?;
-            Ok(status_code(
-                conn,
-                js_load::write(|behind| c.write_pair(buf, body, behind)),
-            ))
-        })?;
+        let status = write_str_then(&args, args.u32(2)?, true, args.bytes(3)?)?;
         raw::int32(env, status)
+    })
+}
+
+/// Write string argument 1 (`len` UTF-16 units, in latin1 or UTF-8) and
+/// then `body` to connection argument 0, in one write.
+fn write_str_then(args: &Args<4>, len: u32, latin1: bool, body: &[u8]) -> Result<i32> {
+    let conn = args.u32(0)?;
+    let Some(c) = registry::get(conn) else {
+        return Ok(gone(conn));
+    };
+    with_scratch(|buf| {
+        append_str(args.env, buf, args.argv[1], len as usize, latin1)?;
+        Ok(status_code(
+            conn,
+            js_load::write(|behind| c.write_pair(buf, body, behind)),
+        ))
     })
 }
 
