@@ -345,7 +345,9 @@ test('upgrade: a socket timeout set at connection runs on through the upgrade', 
   await same(t, async (http, ctx) => {
     const { server, port } = await serve(ctx);
     server.on('connection', (s) => {
-      s.setTimeout(300);
+      // Long enough that the upgrade request, sent at once, always comes
+      // first, even on a loaded machine (300 ms did not, once, in CI).
+      s.setTimeout(1000);
       s.on('timeout', () => { ctx.push(['timeout', s.destroyed]); s.destroy(); });
     });
     const closed = new Promise((resolve) => {
