@@ -28,6 +28,7 @@ let debug = require('node:util').debuglog('http', (fn) => {
 const { AsyncResource } = require('node:async_hooks');
 const async_id_symbol = Symbol('asyncId');
 const { kEmptyObject, once } = require('./internal/http');
+const { internKey } = require('./internal/keys');
 const {
   validateNumber,
   validateOneOf,
@@ -148,7 +149,7 @@ function Agent(options) {
   }
 
   this.on('free', (socket, options) => {
-    const name = this.getName(options);
+    const name = internKey(this.getName(options));
     debug('agent.on(free)', name);
 
     // TODO(ronag): socket.destroy(err) might have been called
@@ -332,6 +333,7 @@ Agent.prototype.addRequest = function addRequest(req, options, port/* legacy */,
     merged = mergedForSocket(this, options, req);
     name = this.getName(merged);
   }
+  name = internKey(name);
   if (!this.sockets[name]) {
     this.sockets[name] = [];
   }
@@ -390,7 +392,7 @@ Agent.prototype.addRequest = function addRequest(req, options, port/* legacy */,
 Agent.prototype.createSocket = function createSocket(req, options, cb) {
   options = mergedForSocket(this, options, req);
 
-  const name = this.getName(options);
+  const name = internKey(this.getName(options));
   options._agentKey = name;
 
   debug('createConnection', name, options);
@@ -501,7 +503,7 @@ function installListeners(agent, s, options) {
 }
 
 Agent.prototype.removeSocket = function removeSocket(s, options) {
-  const name = this.getName(options);
+  const name = internKey(this.getName(options));
   debug('removeSocket', name, 'writable:', s.writable);
   const pool = poolOf(this);
   removeFromView(this.sockets, name, s);

@@ -61,6 +61,7 @@ const { Buffer } = require('buffer');
 const util = require('util');
 const { isUint8Array } = util.types;
 const { kOutHeaders, utcDate, kNeedDrain } = require('./internal/http');
+const { headerKey } = require('./internal/keys');
 const {
   _checkInvalidHeaderChar: checkInvalidHeaderChar,
   chunkExpression: RE_TE_CHUNKED,
@@ -242,7 +243,7 @@ ObjectDefineProperty(OutgoingMessage.prototype, '_headers', {
       // Refs: https://github.com/nodejs/node/pull/30958
       for (let i = 0; i < keys.length; ++i) {
         const name = keys[i];
-        headers[name.toLowerCase()] = [name, val[name]];
+        headers[headerKey(name)] = [name, val[name]];
       }
     }
   }, 'OutgoingMessage.prototype._headers is deprecated', 'DEP0066'),
@@ -665,7 +666,7 @@ OutgoingMessage.prototype.setHeader = function setHeader(name, value) {
   if (headers === null)
     this[kOutHeaders] = headers = { __proto__: null };
 
-  headers[name.toLowerCase()] = [name, value];
+  headers[headerKey(name)] = [name, value];
   return this;
 };
 
@@ -717,7 +718,7 @@ OutgoingMessage.prototype.appendHeader = function appendHeader(name, value) {
   validateHeaderName(name);
   validateHeaderValue(name, value);
 
-  const field = name.toLowerCase();
+  const field = headerKey(name);
   const headers = this[kOutHeaders];
   if (headers === null || !headers[field]) {
     return this.setHeader(name, value);
@@ -748,7 +749,7 @@ OutgoingMessage.prototype.getHeader = function getHeader(name) {
   if (headers === null)
     return;
 
-  const entry = headers[name.toLowerCase()];
+  const entry = headers[headerKey(name)];
   return entry && entry[1];
 };
 
@@ -797,7 +798,7 @@ OutgoingMessage.prototype.getHeaders = function getHeaders() {
 OutgoingMessage.prototype.hasHeader = function hasHeader(name) {
   validateString(name, 'name');
   return this[kOutHeaders] !== null &&
-    !!this[kOutHeaders][name.toLowerCase()];
+    !!this[kOutHeaders][headerKey(name)];
 };
 
 
@@ -808,7 +809,7 @@ OutgoingMessage.prototype.removeHeader = function removeHeader(name) {
     throw new ERR_HTTP_HEADERS_SENT('remove');
   }
 
-  const key = name.toLowerCase();
+  const key = headerKey(name);
 
   switch (key) {
     case 'connection':

@@ -1,0 +1,85 @@
+// Differential tests for lib/internal/keys.js and the option copies in
+// ClientRequest: rhttp hands out one string object per header name and per
+// pool name, and copies a request's options with a spread. None of this
+// may show: header names past the key cache's bound, names that differ only
+// in case, and options with an own `__proto__` key must give what core
+// gives.
+
+import anyTest from 'ava';
+import {
+  same, HOST, scripted, respond, ok, record, reqState, agent,
+} from './helpers/client-diff.mjs';
+
+const test = anyTest.serial;
+
+// More distinct names than the cache holds (512), in mixed case.
+const NAMES = Array.from({ length: 700 }, (_, i) => `X-Name-${i}-${i % 2 ? 'Up' : 'dn'}`);
+
+/** Every header API call on one message, and what it then reports. */
+function exerciseHeaders(msg) {
+  const seen = [];
+  for (const name of NAMES) msg.setHeader(name, name.length);
+  // Same names, other case: replaces the entries, keeps the new spelling.
+  for (let i = 0; i < NAMES.length; i += 7) msg.setHeader(NAMES[i].toUpperCase(), 'upper');
+  for (let i = 0; i < NAMES.length; i += 11) msg.removeHeader(NAMES[i].toLowerCase());
+  for (let i = 0; i < NAMES.length; i += 13) msg.appendHeader(NAMES[i], 'more');
+  for (let i = 0; i < NAMES.length; i += 5) {
+    seen.push([msg.getHeader(NAMES[i]), msg.hasHeader(NAMES[i].toLowerCase()), msg.hasHeader(NAMES[i])]);
+  }
+  return {
+    seen,
+    names: msg.getHeaderNames(),
+    raw: msg.getRawHeaderNames(),
+    headers: { ...msg.getHeaders() },
+  };
+}
+
+test('setHeader/getHeader/hasHeader/removeHeader/appendHeader past the key cache', async (t) => {
+  await same(t, async (http) => {
+    const res = new http.ServerResponse(new http.IncomingMessage(null));
+    const first = exerciseHeaders(res);
+    // A second message gets the same answers from the now full cache.
+    const second = exerciseHeaders(new http.ServerResponse(new http.IncomingMessage(null)));
+    return { first, same: JSON.stringify(first) === JSON.stringify(second) };
+  });
+});
+
+test('headers set in many spellings reach the wire as core sends them', async (t) => {
+  await same(t, async (http, ctx) => {
+    const srv = await scripted(ctx, respond([ok('a')]));
+    const a = agent(http, ctx, { keepAlive: true });
+    const req = http.request({ host: HOST, port: srv.port, agent: a, headers: { 'X-One': '1', 'x-ONE': '2', Host: 'h' } });
+    req.setHeader('content-TYPE', 'text/plain');
+    req.setHeader('Content-Type', 'text/html');
+    req.removeHeader('HOST');
+    req.setHeader('hOsT', 'other');
+    const r = record(req, ctx.log);
+    req.end();
+    await r.closed(3000);
+    return { wire: srv.received(), state: reqState(req) };
+  });
+});
+
+test('options with an own __proto__ key, a null prototype, or inherited properties', async (t) => {
+  await same(t, async (http, ctx) => {
+    const srv = await scripted(ctx, respond(() => ok('b')));
+    const a = agent(http, ctx, { keepAlive: true });
+    const out = [];
+    const variants = [
+      // JSON.parse makes an own "__proto__": core's Object.assign sets it
+      // as the copy's prototype, so its path is inherited.
+      JSON.parse(`{"__proto__": {"path": "/from-proto"}, "host": "${HOST}", "port": ${srv.port}}`),
+      Object.assign(Object.create(null), { host: HOST, port: srv.port, path: '/null-proto' }),
+      Object.assign(Object.create({ path: '/inherited' }), { host: HOST, port: srv.port }),
+    ];
+    for (const options of variants) {
+      options.agent = a;
+      const req = http.request(options);
+      const r = record(req, ctx.log);
+      req.end();
+      await r.closed(3000);
+      out.push({ path: req.path, host: req.host, state: reqState(req) });
+    }
+    return { out, wire: srv.received() };
+  });
+});
