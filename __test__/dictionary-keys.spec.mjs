@@ -2,12 +2,12 @@
 // ClientRequest: rhttp hands out one string object per header name and per
 // pool name, and copies a request's options with a spread. None of this
 // may show: header names past the key cache's bound, names that differ only
-// in case, and options with an own `__proto__` key must give what core
-// gives.
+// in case, a program's getName returning a non-string, and options with an
+// own `__proto__` key must give what core gives.
 
 import anyTest from 'ava';
 import {
-  same, HOST, scripted, respond, ok, record, reqState, agent,
+  same, HOST, scripted, respond, ok, record, reqState, agent, poolView, delay,
 } from './helpers/client-diff.mjs';
 
 const test = anyTest.serial;
@@ -81,5 +81,24 @@ test('options with an own __proto__ key, a null prototype, or inherited properti
       out.push({ path: req.path, host: req.host, state: reqState(req) });
     }
     return { out, wire: srv.received() };
+  });
+});
+
+test('an agent whose getName returns a non-string still pools its sockets', async (t) => {
+  await same(t, async (http, ctx) => {
+    const srv = await scripted(ctx, respond(() => ok('c')));
+    const a = agent(http, ctx, { keepAlive: true, maxSockets: 1 });
+    a.getName = () => 42;
+    const states = [];
+    const reqs = [0, 1, 2].map(() => {
+      const req = http.request({ host: HOST, port: srv.port, agent: a });
+      const r = record(req, ctx.log);
+      req.end();
+      return r;
+    });
+    for (const r of reqs) await r.closed(3000);
+    await delay(30);
+    states.push(poolView(a));
+    return { states, conns: srv.conns.length, wire: srv.received() };
   });
 });

@@ -71,6 +71,10 @@ function poolOf(agent) {
 const busyCount = (agent, name) => (agent.sockets[name] ? agent.sockets[name].length : 0);
 const freeCount = (agent, name) => (agent.freeSockets[name] ? agent.freeSockets[name].length : 0);
 
+// The pool's key for a name: core keys its views by `name` as a property
+// key, so a program's getName may return a number or an object.
+const poolOrigin = (name) => (typeof name === 'string' ? name : String(name));
+
 function removeFromView(view, name, item) {
   const list = view[name];
   if (!list) return;
@@ -166,7 +170,7 @@ function Agent(options) {
     let ticket;
     let req;
     do {
-      ticket = poolRelease(pool, name, busyCount(this, name),
+      ticket = poolRelease(pool, poolOrigin(name), busyCount(this, name),
                                    freeCount(this, name),
                                    Number(this.totalSocketCount),
                                    Number(this.maxSockets),
@@ -208,7 +212,7 @@ function Agent(options) {
     this.freeSockets[name] = freeSockets;
     socket[async_id_symbol] = -1;
     socket._httpMessage = null;
-    binding.poolPark(pool, name, slotOf(this, socket));
+    binding.poolPark(pool, poolOrigin(name), slotOf(this, socket));
     this.removeSocket(socket, options);
 
     socket.once('error', freeSocketErrorListener);
@@ -342,7 +346,7 @@ Agent.prototype.addRequest = function addRequest(req, options, port/* legacy */,
   let socket;
   let decision;
   for (;;) {
-    decision = poolCheckout(pool, name, busyCount(this, name),
+    decision = poolCheckout(pool, poolOrigin(name), busyCount(this, name),
                                     freeCount(this, name),
                                     Number(this.totalSocketCount),
                                     Number(this.maxSockets),
@@ -516,7 +520,7 @@ Agent.prototype.removeSocket = function removeSocket(s, options) {
 
   // If we have pending requests and a socket gets closed make a new one
   for (;;) {
-    const c = binding.poolCandidate(pool, name);
+    const c = binding.poolCandidate(pool, poolOrigin(name));
     if (!c) return;
     const list = this.requests[c.origin];
     const req = list && waitingRequest(this, c.origin, c.ticket);
