@@ -102,3 +102,29 @@ test('an agent whose getName returns a non-string still pools its sockets', asyn
     return { states, conns: srv.conns.length, wire: srv.received() };
   });
 });
+
+test('Agent options copy: null prototype, own properties, an own __proto__ key', async (t) => {
+  await same(t, async (http) => {
+    const out = [];
+    const variants = [
+      JSON.parse('{"__proto__": {"keepAlive": true}, "maxSockets": 3}'),
+      Object.assign(Object.create({ keepAlive: true }), { maxFreeSockets: 2 }),
+      { keepAlive: true, timeout: 10, socketPath: '/tmp/x.sock' },
+      undefined,
+    ];
+    for (const options of variants) {
+      const a = new http.Agent(options);
+      const o = a.options;
+      out.push({
+        proto: Object.getPrototypeOf(o),
+        keys: Object.keys(o),
+        own: Object.getOwnPropertyNames(o).map((k) => [k, typeof Object.getOwnPropertyDescriptor(o, k).value]),
+        keepAlive: a.keepAlive,
+        maxSockets: a.maxSockets,
+        name: a.getName({ host: 'h', port: 1 }),
+      });
+      a.destroy();
+    }
+    return out;
+  });
+});
