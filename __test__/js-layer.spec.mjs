@@ -1406,3 +1406,16 @@ test('incoming: a lazily provided rawHeaders list works with the count symbol', 
   t.deepEqual(msg.headers, { a: '1, 2' });
   t.deepEqual({ ...msg.headersDistinct }, { a: ['1', '2'] });
 });
+
+test('splitNul gives what slice + split(\'\\0\') gives, for any record and start', (t) => {
+  const alphabet = ['\0', 'a', 'Host', ':', ' ', '\xff', ''];
+  let seed = 7;
+  const next = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed; };
+  for (let n = 0; n < 2000; n++) {
+    let record = '';
+    const parts = next() % 12;
+    for (let i = 0; i < parts; i++) record += alphabet[next() % alphabet.length];
+    const from = next() % (record.length + 1);
+    t.deepEqual(common.splitNul(record, from), record.slice(from).split('\0'), JSON.stringify([record, from]));
+  }
+});

@@ -162,6 +162,35 @@ test('bytesRead and bytesWritten count raw socket writes and every request on th
   });
 });
 
+test('bytesWritten counts UTF-8 string writes in bytes: multi-byte, surrogate pairs, lone surrogates', async (t) => {
+  await same(t, async (http, ctx) => {
+    const pieces = ['plain', 'ü', '✓✓', '\u{1F600}', '\ud800', 'x\udfffy', 'é'.repeat(5000), ''];
+    const { port } = await serve(ctx, (req, res) => {
+      // A Content-Length body: each write is one string chunk (chunked
+      // framing would join it with the chunk's size line).
+      const length = pieces.reduce((n, p) => n + Buffer.byteLength(p), 0) + 3;
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': length });
+      res.flushHeaders();
+      const counts = [req.socket.bytesWritten];
+      for (const piece of pieces) {
+        res.write(piece, 'utf8');
+        counts.push(req.socket.bytesWritten);
+      }
+      res.end('end', 'utf-8', () => {
+        counts.push(req.socket.bytesWritten);
+        ctx.push(['counts', counts]);
+      });
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(get('/'));
+    await c.waitResponses(1);
+    c.end();
+    await c.waitClose();
+    return c.snapshot();
+  });
+});
+
 // The Rust connection is gone before JS hears of the reset: its final read
 // count travels in the close record.
 test('bytesRead survives a connection reset by the peer', async (t) => {

@@ -106,8 +106,24 @@ function isLenient() {
 // with this flag set (src/bridge/record.rs).
 const RECORD_LENGTH_PREFIXED = 1 << 11;
 
+/** The NUL-separated fields of `record` from index `from` on: what
+ * `record.slice(from).split('\0')` gives, in half the time for a head's
+ * few fields (String.prototype.split is a runtime call in V8). */
+function splitNul(record, from) {
+  const fields = [];
+  for (;;) {
+    const end = record.indexOf('\0', from);
+    if (end === -1) {
+      fields.push(record.slice(from));
+      return fields;
+    }
+    fields.push(record.slice(from, end));
+    from = end + 1;
+  }
+}
+
 function splitRecord(record, flags) {
-  if ((flags & RECORD_LENGTH_PREFIXED) === 0) return record.split('\0');
+  if ((flags & RECORD_LENGTH_PREFIXED) === 0) return splitNul(record, 0);
   const fields = [];
   let i = 0;
   while (i < record.length) {
@@ -123,7 +139,7 @@ function splitRecord(record, flags) {
 function splitTrailers(record) {
   return record.charCodeAt(0) === 0 ?
     splitRecord(record.slice(1), RECORD_LENGTH_PREFIXED) :
-    record.split('\0');
+    splitNul(record, 0);
 }
 
 // Core's C++ parser hands headers to JS in batches of 31 pairs once a head
@@ -192,6 +208,7 @@ module.exports = {
   keptRawHeaders,
   RECORD_LENGTH_PREFIXED,
   splitRecord,
+  splitNul,
   splitTrailers,
   _checkInvalidHeaderChar: checkInvalidHeaderChar,
   _checkIsHttpToken: checkIsHttpToken,

@@ -25,7 +25,7 @@ const {
 const { Socket } = require('./socket');
 const {
   continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar,
-  keptRawHeaders, splitRecord, splitTrailers, RECORD_LENGTH_PREFIXED, runNextTicks,
+  keptRawHeaders, splitNul, splitRecord, splitTrailers, RECORD_LENGTH_PREFIXED, runNextTicks,
   TurnBudget,
 } = require('./common');
 const {
@@ -1121,7 +1121,7 @@ function onRequestHead(server, socket, head, flags) {
     const i2 = head.indexOf('\0', i1 + 1);
     method = head.slice(0, i1);
     url = i2 === -1 ? head.slice(i1 + 1) : head.slice(i1 + 1, i2);
-    rawHeaders = i2 === -1 ? [] : head.slice(i2 + 1).split('\0');
+    rawHeaders = i2 === -1 ? [] : splitNul(head, i2 + 1);
   } else {
     // A NUL inside a header value (insecure parser): see splitRecord.
     rawHeaders = splitRecord(head, flags);

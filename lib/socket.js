@@ -8,7 +8,7 @@
 const net = require('node:net');
 const util = require('node:util');
 const { binding, fast, PAUSE_BODY, PAUSE_SOCKET, PAUSE_GATE } = require('./native');
-const { connWrite, connWriteStr, connWriteHeadBuffer } = fast;
+const { connWrite, connWriteStr, connWriteHeadBuffer, ints: INTS } = fast;
 const { codes } = require('./internal/errors');
 const { validateNumber } = require('./internal/validators');
 
@@ -266,8 +266,10 @@ class Socket extends net.Socket {
       return connWriteStr(this[kId], chunk, chunk.length, true);
     }
     if (isUtf8(encoding)) {
-      this[kDispatched] += Buffer.byteLength(chunk, 'utf8');
-      return connWriteStr(this[kId], chunk, chunk.length, false);
+      const status = connWriteStr(this[kId], chunk, chunk.length, false);
+      // The string's UTF-8 length, which Rust measured as it copied it.
+      this[kDispatched] += INTS[0];
+      return status;
     }
     const buf = Buffer.from(chunk, encoding);
     this[kDispatched] += buf.length;

@@ -15,6 +15,7 @@ use napi::{check_status, sys, Result};
 
 use super::js_load;
 use super::raw::{self, Args};
+use super::shared_ints;
 use crate::server::conn::WriteStatus;
 use crate::server::registry;
 
@@ -68,7 +69,8 @@ unsafe extern "C" fn conn_write(
 
 /// `connWriteStr(conn, string, length, latin1)`: `length` is the string's
 /// JS `length` (UTF-16 units), `latin1` the encoding (core writes heads in
-/// latin1), otherwise UTF-8.
+/// latin1), otherwise UTF-8, whose length in bytes is then left in the
+/// shared array (`ints[0]`).
 unsafe extern "C" fn conn_write_str(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -94,14 +96,22 @@ unsafe extern "C" fn conn_write_head_buffer(
 }
 
 /// Write string argument 1 (`len` UTF-16 units, in latin1 or UTF-8) and
-/// then `body` to connection argument 0, in one write.
+/// then `body` to connection argument 0, in one write. In UTF-8, the
+/// string's length in bytes goes to the shared array's first entry: JS
+/// counts the bytes it dispatched, and would otherwise measure the string
+/// once more (`Buffer.byteLength`, a pass over it).
 fn write_str_then(args: &Args<4>, len: u32, latin1: bool, body: &[u8]) -> Result<i32> {
     let conn = args.u32(0)?;
-    let Some(c) = registry::get(conn) else {
-        return Ok(gone(conn));
-    };
     with_scratch(|buf| {
         append_str(args.env, buf, args.argv[1], len as usize, latin1)?;
+        if !latin1 {
+            // At most 3 bytes per UTF-16 unit of a string under 2^29 units.
+            let bytes = buf.len() as u32;
+            raw::exclusive(|| shared_ints::with(|ints| ints[0] = bytes))?;
+        }
+        let Some(c) = registry::get(conn) else {
+            return Ok(gone(conn));
+        };
         Ok(status_code(
             conn,
             js_load::write(|behind| c.write_pair(buf, body, behind)),
