@@ -128,3 +128,23 @@ test('Agent options copy: null prototype, own properties, an own __proto__ key',
     return out;
   });
 });
+
+test('header order on the wire: integer-like names, removed and re-added names, many names', async (t) => {
+  await same(t, async (http, ctx) => {
+    const srv = await scripted(ctx, respond([ok('d')]));
+    const a = agent(http, ctx, { keepAlive: true });
+    const req = http.request({ host: HOST, port: srv.port, agent: a });
+    for (const name of ['b', '2', 'A', '1', 'x-y', '10', '007', '4294967295', '4294967294']) req.setHeader(name, name);
+    req.removeHeader('a');
+    req.setHeader('a', 'again');
+    req.removeHeader('2');
+    for (let i = 0; i < 300; i++) req.setHeader(`h${i % 2 ? i : 300 - i}`, String(i));
+    req.removeHeader('h1');
+    const names = req.getHeaderNames();
+    const raw = req.getRawHeaderNames();
+    const r = record(req, ctx.log);
+    req.end();
+    await r.closed(3000);
+    return { names, raw, wire: srv.received() };
+  });
+});
