@@ -1,16 +1,16 @@
 'use strict';
 
-// Strings used as keys of dictionary-mode objects, handed out as the same
-// string object each time.
+// Property keys made per message, handed out as the same string object
+// each time: an outgoing header's lower-case name and an agent's pool name.
 //
-// Outgoing headers (`{ __proto__: null }`) and an agent's `sockets`,
-// `freeSockets` and `requests` are objects V8 keeps in dictionary mode.
-// Storing a key that was just made (by `toLowerCase()` or a concatenation:
-// a new string V8 has not internalized) takes V8's slow path, ~100–400 ns
-// on Node 20 where a key V8 has seen as a key before takes ~40 ns, and each
-// load with one looks it up in V8's string table first. Core pays this on
-// every setHeader and every agent lookup. Handing out one string object
-// per key lets V8 internalize it once, on its first use.
+// A key that was just made (by `toLowerCase()` or a concatenation: a new
+// string V8 has not internalized) is looked up in V8's string table at
+// each use, and storing one into a dictionary-mode object (an agent's
+// `sockets`, `freeSockets` and `requests`; core's outgoing headers too)
+// takes V8's slow path, ~100–400 ns on Node 20 where a key V8 has seen as a
+// key before takes ~40 ns. Core pays this on every setHeader and every
+// agent lookup. Handing out one string object per key lets V8 internalize
+// it once, on its first use.
 //
 // Bounded: past MAX_KEYS keys (a proxy forwarding arbitrary header names,
 // an agent talking to many hosts), the rest are made each time, as before.
