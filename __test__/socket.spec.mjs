@@ -19,6 +19,18 @@ async function serve(ctx, handler) {
   return { server, port };
 }
 
+/** A raw client that sends one GET /, reads its response, then ends and
+ * waits for the connection's close. */
+async function getOnceAndEnd(ctx, port) {
+  const c = ctx.connect(port);
+  await c.connected;
+  c.write(get('/'));
+  await c.waitResponses(1);
+  c.end();
+  await c.waitClose();
+  return c;
+}
+
 const PROPS = [
   'remoteAddress', 'remoteFamily', 'localAddress', 'bytesRead', 'bytesWritten',
   'readyState', 'pending', 'connecting', 'destroyed', 'encrypted', 'readable', 'writable',
@@ -181,12 +193,7 @@ test('bytesWritten counts UTF-8 string writes in bytes: multi-byte, surrogate pa
         ctx.push(['counts', counts]);
       });
     });
-    const c = ctx.connect(port);
-    await c.connected;
-    c.write(get('/'));
-    await c.waitResponses(1);
-    c.end();
-    await c.waitClose();
+    const c = await getOnceAndEnd(ctx, port);
     return c.snapshot();
   });
 });
@@ -412,12 +419,7 @@ test('keep-alive socket: client FIN gives end, then the server ends and closes',
       }
       res.end('ok');
     });
-    const c = ctx.connect(port);
-    await c.connected;
-    c.write(get('/'));
-    await c.waitResponses(1);
-    c.end();
-    await c.waitClose();
+    const c = await getOnceAndEnd(ctx, port);
     await closed;
     return c.snapshot();
   });
