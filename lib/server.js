@@ -22,7 +22,7 @@ const {
   EV_REQUEST_TIMEOUT, EV_TIMEOUT, EV_DRAIN, EV_END, EV_CLOSE, EV_DATA, EV_BODY_GATED,
   REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, REQ_PIPELINED, REQ_EARLY_FLUSH, PAUSE_BODY, PAUSE_PIPELINE, PAUSE_GATE,
 } = require('./native');
-const { Socket } = require('./socket');
+const { Socket, behindBatch, flushBehind, flushBehindIfLate } = require('./socket');
 const {
   continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar,
   keptRawHeaders, splitNul, splitRecord, splitTrailers, RECORD_LENGTH_PREFIXED, runNextTicks,
@@ -613,16 +613,17 @@ function dispatchEvents(server) {
   const native = server[kNative];
   if (native === null || !server[kTurnBudget].take()) return;
   batchSeq++;
-  runEvents(server, unpackEvents(native.drain()), 0);
+  behindBatch(runEvents, server, unpackEvents(native.drain()));
 }
 
-function runEvents(server, events, i) {
+function runEvents(server, events, i = 0) {
   const n = events.length;
   const start = i;
   try {
     while (i < n) {
       const kind = events[i];
       const at = i;
+      if (at !== start) flushBehindIfLate();
       if ((kind === EV_END || kind === EV_CLOSE || isEofParseError(kind, events, at)) && at !== start) {
         // Core reads the FIN (or the reset) in its own callback, after the
         // ticks the events before it queued (a request's 'end', a handler
@@ -1263,6 +1264,7 @@ function earlyHeaderFlush(server, kind, ev, at) {
   if (readSocket(server, id) === undefined) return;
   if (flushed === undefined) flushed = server[kFlushedConns] = new Set();
   flushed.add(id);
+  flushBehind();
   runNextTicks();
 }
 
@@ -1276,6 +1278,7 @@ function afterBodyCallback(server, id) {
   const socket = readSocket(server, id);
   if (socket === undefined) return;
   enterCallback(socket, CB_BODY);
+  flushBehind();
   runNextTicks();
   callbackSocket = null;
 }

@@ -4,19 +4,23 @@
 //! a head string and a Buffer body.
 //!
 //! Every function returns 0 = all in the kernel, 1 = queued (a drain event
-//! follows), -1 = the connection is gone, or a negative errno (< -1): the
-//! write failed (the peer's reset, which JS has not heard of yet).
+//! follows), 2 = written behind (as 0, and JS calls `connFlushBehind` before
+//! its turn ends), -1 = the connection is gone, or a negative errno (< -1):
+//! the write failed (the peer's reset, which JS has not heard of yet).
 //! Raw N-API callbacks (`raw`): they run once or more per message.
 
 use std::cell::RefCell;
 use std::ffi::c_char;
 
+use std::sync::Arc;
+
 use napi::{check_status, sys, Result};
+use napi_derive::napi;
 
 use super::js_load;
 use super::raw::{self, Args};
 use super::shared_ints;
-use crate::server::conn::WriteStatus;
+use crate::server::conn::{Conn, WriteStatus};
 use crate::server::registry;
 
 /// The scratch buffer keeps at most this much capacity between writes.
@@ -24,13 +28,32 @@ const SCRATCH_KEEP: usize = 64 * 1024;
 
 thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Connections written behind this turn whose task is still to be
+    /// woken: one entry per connection whose queue was empty, so at most
+    /// one per connection between two `connFlushBehind` calls.
+    static BEHIND_UNWOKEN: RefCell<Vec<Arc<Conn>>> = const { RefCell::new(Vec::new()) };
 }
 
-fn status_code(conn: u32, s: WriteStatus) -> i32 {
+fn status_code(conn: &Arc<Conn>, id: u32, s: WriteStatus) -> i32 {
     match s {
         WriteStatus::Flushed => 0,
+        WriteStatus::Behind => {
+            BEHIND_UNWOKEN.with_borrow_mut(|list| list.push(conn.clone()));
+            2
+        }
         WriteStatus::Queued => 1,
-        WriteStatus::Closed => gone(conn),
+        WriteStatus::Closed => gone(id),
+    }
+}
+
+/// `connFlushBehind()`: wake the tasks of this turn's writes behind. The
+/// first wake-up rouses the io thread; the others find it awake and only
+/// queue their task, so the turn's responses go out in one wake-up.
+#[napi(catch_unwind)]
+pub fn conn_flush_behind() {
+    let list = BEHIND_UNWOKEN.with_borrow_mut(std::mem::take);
+    for conn in &list {
+        conn.wake_task();
     }
 }
 
@@ -60,7 +83,7 @@ unsafe extern "C" fn conn_write(
         let conn = args.u32(0)?;
         let data = args.bytes(1)?;
         let status = match registry::get(conn) {
-            Some(c) => status_code(conn, js_load::write(|behind| c.write(data, behind))),
+            Some(c) => status_code(&c, conn, js_load::write(|behind| c.write(data, behind))),
             None => gone(conn),
         };
         raw::int32(env, status)
@@ -113,6 +136,7 @@ fn write_str_then(args: &Args<4>, len: u32, latin1: bool, body: &[u8]) -> Result
             return Ok(gone(conn));
         };
         Ok(status_code(
+            &c,
             conn,
             js_load::write(|behind| c.write_pair(buf, body, behind)),
         ))
