@@ -11,7 +11,6 @@
 
 use std::cell::RefCell;
 use std::ffi::c_char;
-
 use std::sync::Arc;
 
 use napi::{check_status, sys, Result};
@@ -51,10 +50,13 @@ fn status_code(conn: &Arc<Conn>, id: u32, s: WriteStatus) -> i32 {
 /// queue their task, so the turn's responses go out in one wake-up.
 #[napi(catch_unwind)]
 pub fn conn_flush_behind() {
-    let list = BEHIND_UNWOKEN.with_borrow_mut(std::mem::take);
-    for conn in &list {
-        conn.wake_task();
-    }
+    // Drained in place: the list keeps its allocation from batch to batch.
+    // Waking a task runs no JS, so nothing writes to the list meanwhile.
+    BEHIND_UNWOKEN.with_borrow_mut(|list| {
+        for conn in list.drain(..) {
+            conn.wake_task();
+        }
+    });
 }
 
 /// A write to a connection that is gone: it fails with the reset that
