@@ -135,9 +135,10 @@ test('upgrade after a keep-alive request on the same connection', async (t) => {
   });
 });
 
-// rhttp hands an upgraded connection's descriptor to a libuv handle only when
+// rhttp hands an upgraded connection's descriptor to a libuv handle once
 // nothing of the connection is queued in Rust; here the earlier response is
-// (the peer does not read), so the socket stays a raw Rust stream.
+// (the peer does not read yet), so the socket is a raw Rust stream until it
+// is written, and the 101 written meanwhile waits for the hand-over.
 test('upgrade behind a response still queued: the response first, then the upgraded stream', async (t) => {
   const node = await same(t, async (http, ctx) => {
     const big = Buffer.alloc(8 * 1024 * 1024, 0x62);
@@ -149,7 +150,11 @@ test('upgrade behind a response still queued: the response first, then the upgra
       server.on('upgrade', (req, socket, head) => {
         ctx.push(['upgrade', req.url, head.toString(), socket.writableLength]);
         socket.write(SWITCHING);
-        socket.on('data', (d) => socket.end(`echo:${d}`));
+        socket.on('data', (d) => {
+          // By now the socket reads through a libuv handle, as core's.
+          ctx.push(['handle', socket._handle && socket._handle.constructor.name]);
+          socket.end(`echo:${d}`);
+        });
         socket.on('close', () => {
           ctx.push(['closed', socket.bytesWritten - big.length]);
           resolve();
@@ -169,6 +174,66 @@ test('upgrade behind a response still queued: the response first, then the upgra
     return { length: text.length, tail: text.slice(text.indexOf('bbbbHTTP/1.1 101') + 4) };
   }, { timeout: 15000 });
   t.true(node.result.tail.endsWith('echo:ping'));
+});
+
+// The same queued response, and the upgrade handler ends or destroys the
+// socket at once: the end waits behind the response (and the hand-over);
+// a destroy drops what was still queued, and the descriptor is not leaked.
+test('upgrade behind a response still queued: end() in the handler goes out after the response', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x62);
+    const { server, port } = await serve(ctx, (req, res) => res.end(big));
+    const closed = new Promise((resolve) => {
+      server.on('upgrade', (req, socket) => {
+        recordSocket(ctx, socket);
+        socket.end(`${SWITCHING}bye`);
+        socket.on('close', resolve);
+      });
+    });
+    const c = ctx.connect(port, { paused: true });
+    await c.connected;
+    c.write(get('/big') + UPGRADE_HEAD);
+    await delay(200);
+    c.resume();
+    await c.waitClose(5000);
+    await withTimeout(closed, 2000, 'server socket close');
+    const text = c.text;
+    return { length: text.length, tail: text.slice(-3) };
+  }, { timeout: 15000 });
+  t.is(node.result.tail, 'bye');
+});
+
+test.serial('upgrade behind a response still queued: destroy() in the handler closes, nothing leaks', async (t) => {
+  const scenario = async (http, ctx) => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x62);
+    const { server, port } = await serve(ctx, (req, res) => res.end(big));
+    const closed = new Promise((resolve) => {
+      server.on('upgrade', (req, socket) => {
+        recordSocket(ctx, socket);
+        socket.write(SWITCHING, (err) => ctx.push(['write cb', err ? err.code : null]));
+        socket.destroy();
+        ctx.push(['destroyed', socket.destroyed]);
+        socket.on('close', resolve);
+      });
+    });
+    const c = ctx.connect(port, { paused: true });
+    await c.connected;
+    c.write(get('/big') + UPGRADE_HEAD);
+    await withTimeout(closed, 2000, 'server socket close');
+    c.resume();
+    await c.waitClose(5000);
+    // Some of the response was in the kernel already; none of the 101.
+    return { got101: c.text.includes('101 Switching') };
+  };
+  // Once for each (what the first use of each opens stays open), then
+  // again: the descriptors open before and after the second are the same.
+  await same(t, scenario, { timeout: 15000 });
+  const fds = () => require('node:fs').readdirSync('/proc/self/fd').length;
+  await delay(100);
+  const before = fds();
+  await same(t, scenario, { timeout: 15000 });
+  await delay(100);
+  t.is(fds(), before);
 });
 
 test('upgrade on a Unix socket server: the socket state, then an echo both ways', async (t) => {

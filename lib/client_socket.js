@@ -39,12 +39,6 @@ const kAlternatives = Symbol('rhttp.alternatives');
 // held for the next turn (see deferEvent).
 const kReadTurn = Symbol('rhttp.readTurn');
 const kDeferred = Symbol('rhttp.deferred');
-// Upgraded: Rust was asked for the descriptor (_rhttpHandOver); the
-// 'upgrade'/'connect' event to emit once it answered; and a write or end
-// that came meanwhile, held until then.
-const kHandingOver = Symbol('rhttp.handingOver');
-const kAfterHandOver = Symbol('rhttp.afterHandOver');
-const kHeld = Symbol('rhttp.held');
 
 // ---- the process-wide client event queue --------------------------------
 
@@ -195,7 +189,7 @@ function handleSocketEvent(socket, kind, ev, at) {
     case EV_FIN_READ:
       // Rust will not hand over an ended stream: the upgrade is emitted
       // now, before its end, as core emits it before reading on.
-      if (socket[kHandingOver]) finishHandOver(socket);
+      socket._rhttpFinishHandOver();
       // As net's onStreamRead at EOF: the read(0) lets 'end' fire even
       // when nobody reads, so a half-closed socket gets ended.
       socket.push(null);
@@ -210,7 +204,7 @@ function handleSocketEvent(socket, kind, ev, at) {
       socket.emit('timeout');
       break;
     case EV_CLOSE:
-      if (socket[kHandingOver]) finishHandOver(socket);
+      socket._rhttpFinishHandOver();
       sockets.delete(id);
       socket._rhttpClosed(ev[at + 4]);
       socket._rhttpNativeClose(ev[at + 2], ev[at + 3]);
@@ -228,19 +222,6 @@ function discardHandedOver(id, fd) {
   binding.connRelease(id);
 }
 
-/** The hand-over is answered (or will not be): the socket's transport is
- * settled, the libuv handle or still Rust. Emit the upgrade, then run the
- * write or end held meanwhile. */
-function finishHandOver(socket) {
-  socket[kHandingOver] = false;
-  const after = socket[kAfterHandOver];
-  socket[kAfterHandOver] = null;
-  if (after !== null) after();
-  const held = socket[kHeld];
-  socket[kHeld] = null;
-  if (held !== null) held();
-}
-
 // ---- ClientSocket -------------------------------------------------------
 
 class ClientSocket extends Socket {
@@ -254,9 +235,6 @@ class ClientSocket extends Socket {
     this[kRefd] = false;
     this[kConnectArgs] = null;
     this[kAsyncResource] = new AsyncResource('TCPWRAP');
-    this[kHandingOver] = false;
-    this[kAfterHandOver] = null;
-    this[kHeld] = null;
     this._rhttpSetRaw();
     if (options && options.noDelay !== undefined) this._rhttpNoDelay = !!options.noDelay;
   }
@@ -306,19 +284,12 @@ class ClientSocket extends Socket {
     if (this[kId] === 0 || this._handle === null || this.destroyed || this._rhttpCore) return false;
     const counters = binding.connCounters(this[kId]);
     if (counters === null || counters[2] !== 0) return false;
-    if (!binding.connRequestHandOver(this[kId])) return false;
-    this[kHandingOver] = true;
-    this[kAfterHandOver] = emitUpgrade;
-    return true;
+    return this._rhttpRequestHandOver(emitUpgrade);
   }
 
   _rhttpHandedOver(fd) {
-    if (fd >= 0) {
-      sockets.delete(this[kId]);
-      if (this.destroyed || !this[kHandingOver]) discardHandedOver(this[kId], fd);
-      else this._rhttpAdoptFd(fd);
-    }
-    if (this[kHandingOver]) finishHandOver(this);
+    if (fd >= 0) sockets.delete(this[kId]);
+    super._rhttpHandedOver(fd);
   }
 
   _rhttpMoveRef(handle) {
@@ -367,10 +338,6 @@ class ClientSocket extends Socket {
   // Writes made while connecting wait for 'connect', as in net (and fail
   // with ERR_SOCKET_CLOSED_BEFORE_CONNECTION if it never comes).
   _write(chunk, encoding, cb) {
-    if (this[kHandingOver]) {
-      this[kHeld] = () => this._write(chunk, encoding, cb);
-      return;
-    }
     if (this.connecting) {
       afterConnect(this, () => super._write(chunk, encoding, cb), cb);
       return;
@@ -379,10 +346,6 @@ class ClientSocket extends Socket {
   }
 
   _writev(chunks, cb) {
-    if (this[kHandingOver]) {
-      this[kHeld] = () => this._writev(chunks, cb);
-      return;
-    }
     if (this.connecting) {
       afterConnect(this, () => super._writev(chunks, cb), cb);
       return;
@@ -391,10 +354,6 @@ class ClientSocket extends Socket {
   }
 
   _final(cb) {
-    if (this[kHandingOver]) {
-      this[kHeld] = () => this._final(cb);
-      return;
-    }
     if (this.connecting) {
       afterConnect(this, () => super._final(cb), cb);
       return;
@@ -419,7 +378,7 @@ class ClientSocket extends Socket {
   _destroy(err, cb) {
     // A write or end held for a hand-over goes out first, as core's would
     // have before the close.
-    if (this[kHandingOver]) finishHandOver(this);
+    this._rhttpFinishHandOver();
     clearTimeout(this[kConnectTimer]);
     this[kWantRef] = false;
     syncRef(this);

@@ -78,7 +78,7 @@ module.exports = {
   EV_CONNECT: 12, // 2
   EV_BODY_GATED: 13, // 3: Buffer (an EV_BODY that closed the body gate)
   EV_FIN_READ: 14, // 2: a client socket's EV_END that was a read of its own
-  EV_HANDED_OVER: 15, // 3: the descriptor of an upgraded client socket, or -1
+  EV_HANDED_OVER: 15, // 3: the descriptor of an upgraded socket, or -1
   EVENT_WIDTH: EVENT_FIELDS.map((fields, kind) => (kind === 0 ? 0 : 2 + fields.length)),
 
   REQ_KEEP_ALIVE: 1 << 8,

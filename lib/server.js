@@ -19,10 +19,10 @@ const { promisify } = require('node:util');
 const {
   binding, unpackEvents, EVENT_WIDTH,
   EV_CONNECTION, EV_REQUEST, EV_BODY, EV_BODY_END, EV_PARSE_ERROR,
-  EV_REQUEST_TIMEOUT, EV_TIMEOUT, EV_DRAIN, EV_END, EV_CLOSE, EV_DATA, EV_BODY_GATED,
+  EV_REQUEST_TIMEOUT, EV_TIMEOUT, EV_DRAIN, EV_END, EV_CLOSE, EV_DATA, EV_BODY_GATED, EV_HANDED_OVER,
   REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, REQ_PIPELINED, REQ_EARLY_FLUSH, PAUSE_BODY, PAUSE_PIPELINE, PAUSE_GATE,
 } = require('./native');
-const { Socket, behindBatch, flushBehind, flushBehindIfLate } = require('./socket');
+const { Socket, closeFd, behindBatch, flushBehind, flushBehindIfLate } = require('./socket');
 const {
   continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar,
   keptRawHeaders, splitNul, splitRecord, splitTrailers, RECORD_LENGTH_PREFIXED, runNextTicks,
@@ -717,7 +717,14 @@ function handleEvent(server, kind, ev, at) {
     return;
   }
   const socket = server[kSockets].get(id);
-  if (socket === undefined) return;
+  if (socket === undefined) {
+    // A descriptor handed over for a socket that is gone.
+    if (kind === EV_HANDED_OVER && ev[at + 2] >= 0) {
+      closeFd(ev[at + 2]);
+      binding.connRelease(id);
+    }
+    return;
+  }
   // A whole batch arrives in one threadsafe-function call, i.e. in one
   // async context shared by all connections; give each event its own.
   const scope = socket[kAsyncScope];
@@ -735,7 +742,17 @@ function forgetConnection(server, id) {
 }
 
 function handleSocketEvent(server, socket, id, kind, ev, at) {
+  if (kind === EV_HANDED_OVER) {
+    // Answers the request of an upgrade that came with writes still queued
+    // (see onUpgrade); a destroyed socket closes the descriptor.
+    if (ev[at + 2] >= 0) forgetConnection(server, id);
+    socket._rhttpHandedOver(ev[at + 2]);
+    return;
+  }
   if (kind === EV_CLOSE) {
+    // Writes held for a hand-over go to the closed connection, which
+    // reports them as core's closed handle would.
+    if (socket[kFed] === undefined) socket._rhttpFinishHandOver();
     forgetConnection(server, id);
     if (socket[kFed] === undefined) socket._rhttpClosed(ev[at + 4]);
     // A fed stream belongs to user code; close it only if Rust failed.
@@ -795,6 +812,9 @@ function handleSocketEvent(server, socket, id, kind, ev, at) {
       if (socket[kFed] !== undefined) {
         socketOnEnd.call(socket);
       } else {
+        // Rust does not hand over a stream that ended: what was held for
+        // it goes through Rust.
+        socket._rhttpFinishHandOver();
         onEof(socket);
       }
       break;
@@ -1187,9 +1207,10 @@ function onUpgrade(server, socket, state, req) {
   if (eventName === 'upgrade' || server.listenerCount(eventName) > 0) {
     const id = socket._rhttpId;
     // The socket becomes a libuv handle, as core's is: the bytes then go
-    // between the kernel and JS with no hop through the runtime. A fed
-    // stream, or a connection with writes still queued in Rust, stays a
-    // raw Rust stream instead.
+    // between the kernel and JS with no hop through the runtime. A
+    // connection with writes still queued in Rust is a raw Rust stream
+    // until they are written (then Rust hands it over, see
+    // _rhttpRequestHandOver); a fed stream stays the caller's.
     const handed = socket[kFed] === undefined ? binding.connHandOver(id) : null;
     const bodyHead = handed !== null ? handed[0] : binding.connDecideUpgrade(id, true) || Buffer.alloc(0);
     if (socket[kFed] !== undefined) {
@@ -1213,6 +1234,7 @@ function onUpgrade(server, socket, state, req) {
       socket._rhttpAdoptFd(handed[1]);
     } else if (socket[kFed] === undefined) {
       socket._rhttpSetRaw();
+      socket._rhttpRequestHandOver(null);
     }
     server.emit(eventName, req, socket, bodyHead);
   } else {

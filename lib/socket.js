@@ -33,6 +33,12 @@ const kCorkedTick = Symbol('rhttp.corkedTick');
 const kCore = Symbol('rhttp.core');
 // [bytesRead, bytesWritten] of the Rust connection when it was taken over.
 const kBaseCounters = Symbol('rhttp.baseCounters');
+// Upgraded: Rust was asked for the descriptor (_rhttpRequestHandOver); what
+// to run once it answered; and a write or end that came meanwhile, held
+// until then.
+const kHandingOver = Symbol('rhttp.handingOver');
+const kAfterHandOver = Symbol('rhttp.afterHandOver');
+const kHeld = Symbol('rhttp.held');
 // The symbols under which a libuv handle refers to its net.Socket (core's
 // owner_symbol) and a socket holds its async id (async_id_symbol), learnt
 // from the first socket made on a descriptor.
@@ -191,6 +197,9 @@ class Socket extends net.Socket {
     // telling Rust (muteTimeout).
     this[kNativeTimeout] = 0;
     this[kTimeoutMuted] = false;
+    this[kHandingOver] = false;
+    this[kAfterHandOver] = null;
+    this[kHeld] = null;
     this._handle = new ConnHandle(this, id);
     this.server = server;
     this._server = server;
@@ -247,11 +256,19 @@ class Socket extends net.Socket {
   }
 
   _write(chunk, encoding, cb) {
+    if (this[kHandingOver]) {
+      this[kHeld] = () => this._write(chunk, encoding, cb);
+      return;
+    }
     if (this[kCore]) return super._write(chunk, encoding, cb);
     this._afterWrite(this._rhttpWriteChunk(chunk, encoding), cb);
   }
 
   _writev(chunks, cb) {
+    if (this[kHandingOver]) {
+      this[kHeld] = () => this._writev(chunks, cb);
+      return;
+    }
     if (this[kCore]) return super._writev(chunks, cb);
     // One native call for the whole corked batch, so the kernel sees a
     // single write. Core's response is usually [head + string body, ''] or
@@ -344,6 +361,10 @@ class Socket extends net.Socket {
   }
 
   _final(cb) {
+    if (this[kHandingOver]) {
+      this[kHeld] = () => this._final(cb);
+      return;
+    }
     if (this[kCore]) return super._final(cb);
     binding.connEnd(this[kId]);
     // Core's shutdown completes in a later turn (libuv shuts down on the
@@ -433,6 +454,45 @@ class Socket extends net.Socket {
     // Nothing was queued in Rust (a condition of the hand-over): a write
     // still waiting for its drain event is done. Last: it runs user code.
     this._rhttpOnDrain();
+  }
+
+  /** After an upgrade, ask Rust for the descriptor, so that the socket
+   * reads and writes as core's (see _rhttpAdoptFd). Rust answers with an
+   * EV_HANDED_OVER (_rhttpHandedOver) once nothing is left to write, behind
+   * every byte it read. Until then writes and the end are held: once Rust
+   * let go, nothing more may go through it. `after` runs when the answer
+   * came, before them. False when Rust cannot let go (ending, or gone). */
+  _rhttpRequestHandOver(after) {
+    if (!binding.connRequestHandOver(this[kId])) return false;
+    this[kHandingOver] = true;
+    this[kAfterHandOver] = after;
+    return true;
+  }
+
+  /** Rust's answer: the descriptor, or -1 (the socket stays a Rust stream). */
+  _rhttpHandedOver(fd) {
+    if (fd >= 0) {
+      if (this.destroyed || !this[kHandingOver]) {
+        closeFd(fd);
+        binding.connRelease(this[kId]);
+      } else {
+        this._rhttpAdoptFd(fd);
+      }
+    }
+    this._rhttpFinishHandOver();
+  }
+
+  /** The hand-over is answered, or will not be: the transport is settled,
+   * the libuv handle or still Rust. Run `after`, then what was held. */
+  _rhttpFinishHandOver() {
+    if (!this[kHandingOver]) return;
+    this[kHandingOver] = false;
+    const after = this[kAfterHandOver];
+    this[kAfterHandOver] = null;
+    if (after !== null) after();
+    const held = this[kHeld];
+    this[kHeld] = null;
+    if (held !== null) held();
   }
 
   _rhttpSetRaw() {
@@ -526,6 +586,9 @@ class Socket extends net.Socket {
   }
 
   _destroy(err, cb) {
+    // A write or end held for a hand-over goes out first, as core's would
+    // have before the close.
+    this._rhttpFinishHandOver();
     if (this[kCore]) return super._destroy(err, cb);
     const handle = this._handle;
     if (handle) {
