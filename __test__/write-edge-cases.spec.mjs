@@ -188,3 +188,31 @@ test('a large utf8 string write that queues in Rust, then more writes: bytes and
     return { length: raw.length, tail: raw.subarray(raw.length - 12).toString('hex'), closed: c.closed };
   });
 });
+
+// A write still queued when the socket is destroyed (the peer does not read):
+// core's libuv cancels it and calls it back with no error, before 'close';
+// the writes buffered behind it fail with the destroy's error, or with
+// ERR_STREAM_DESTROYED.
+for (const how of ['destroy()', 'destroy(err)']) {
+  test(`${how} with a write queued and one buffered: their callbacks as core`, async (t) => {
+    await same(t, async (http, ctx) => {
+      const closed = new Promise((resolve) => {
+        const server = ctx.server((req) => {
+          const s = req.socket;
+          s.write(Buffer.alloc(8 * 1024 * 1024, 0x61), (e) => ctx.push(['queued cb', e ? e.code || e.message : null]));
+          s.write('x', (e) => ctx.push(['buffered cb', e ? e.code || e.message : null]));
+          s.on('error', (e) => ctx.push(['error', e.code || e.message]));
+          s.on('close', () => { ctx.push('close'); resolve(); });
+          if (how === 'destroy()') s.destroy();
+          else s.destroy(new Error('boom'));
+          ctx.push('destroyed');
+        });
+        ctx.listen(server).then((port) => {
+          const c = ctx.connect(port, { paused: true });
+          c.connected.then(() => c.write(get('/')));
+        });
+      });
+      await closed;
+    });
+  });
+}

@@ -603,7 +603,13 @@ class Socket extends net.Socket {
     const pending = this[kPendingWriteCb];
     this[kPendingWriteCb] = null;
     cb(err);
-    if (pending) pending(err || errnoError(-32, 'write'));
+    if (pending) {
+      // A failed write reports its error, as core's write callback does.
+      // Any other destroy cancels the write, and libuv then calls it back
+      // with no error, before the handle's 'close'.
+      if (err && err.syscall === 'write') pending(err);
+      else setImmediate(pending, null);
+    }
     // Core emits 'close' from the handle's close callback, a loop turn
     // later, so pending nextTicks (a request's 'end') come first.
     setImmediate(emitCloseNT, this, !!err);
