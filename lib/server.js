@@ -770,10 +770,12 @@ function handleSocketEvent(server, socket, id, kind, ev, at) {
   const state = socket[kState];
   if (!socket.destroyed) {
     if (state) state.liveBatch = batchSeq;
-  } else if (!parserEvent || !state || state.liveBatch !== batchSeq) {
+  } else if (!parserEvent || !state || state.liveBatch !== batchSeq ||
+             (kind === EV_PARSE_ERROR && state.parseErrored)) {
     // Core's parser goes on through the rest of the read it was executing
     // when a callback destroyed the socket (bodies, pipelined requests,
-    // their ends, a parse error); nothing after that read.
+    // their ends, a parse error); nothing after that read. A parse error
+    // repeated for a later read of the same batch is past it.
     return;
   }
   if (parserEvent && droppedAfterCallbackError(socket, kind, ev, at)) return;
@@ -913,6 +915,8 @@ function connectionListener(socket) {
     callbackReported: false,
     // The last batch in which an event found the socket not destroyed.
     liveBatch: 0,
+    // A parse error was reported: Rust reports each later read with it.
+    parseErrored: false,
     // [code, reason, bytesParsed] of a message the peer's FIN cut short.
     eofError: null,
     // Core's parser default is MAX_HEADER_PAIRS = 2000 rawHeaders entries.
@@ -1123,7 +1127,10 @@ function onParseError(socket, code, reason, bytesParsed, rawPacket) {
   if (rawPacket !== null) err.rawPacket = rawPacket;
   const state = socket[kState];
   // An unfinished body dies with the connection, as in core.
-  if (state) state.parsing = null;
+  if (state) {
+    state.parsing = null;
+    state.parseErrored = true;
+  }
   socketOnError.call(socket, err);
 }
 

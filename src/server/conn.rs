@@ -1639,6 +1639,43 @@ mod tests {
     }
 
     #[test]
+    fn a_parse_error_is_reported_again_for_each_later_read_and_the_fin_ends_the_stream() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        let server = conn.server.clone();
+        std::io::Write::write_all(&mut peer, b"G@T / HTTP/1.1\r\n\r\n").unwrap();
+        rt.spawn(serve(conn.clone(), Mode::Fed));
+        settle(&rt);
+        std::io::Write::write_all(&mut peer, b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        settle(&rt);
+        peer.shutdown(std::net::Shutdown::Write).unwrap();
+        settle(&rt);
+        let errors: Vec<_> = server
+            .events
+            .drain()
+            .into_iter()
+            .map(|e| match e {
+                ServerEvent::ParseError {
+                    code,
+                    bytes_parsed,
+                    raw,
+                    ..
+                } => format!("{code} {bytes_parsed} {:?}", raw.map(|r| r.len())),
+                ServerEvent::End { .. } => "end".to_string(),
+                other => format!("unexpected {}", other.conn()),
+            })
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                "HPE_INVALID_METHOD 1 Some(18)",
+                "HPE_INVALID_METHOD 1 Some(18)",
+                "end"
+            ]
+        );
+    }
+
+    #[test]
     fn bytes_read_just_before_a_client_hand_over_are_passed_on_first() {
         let rt = runtime();
         let (conn, mut peer) = conn_pair(&rt);

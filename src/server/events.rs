@@ -111,6 +111,8 @@ impl ServerEvent {
     pub fn inflight_cost(&self) -> usize {
         match self {
             ServerEvent::Body { data, .. } | ServerEvent::Data { data, .. } => data.len(),
+            // Reported again for each read after a parse error.
+            ServerEvent::ParseError { raw: Some(raw), .. } => raw.len(),
             ServerEvent::Request { head, .. } => head.len() + REQUEST_OVERHEAD,
             _ => 0,
         }

@@ -32,8 +32,18 @@ pub(super) enum Reading {
     /// judged when it ended; later ones are dropped unparsed, as core ends
     /// the socket after the response.
     AfterClose,
-    /// A parse error or timeout was reported; JS closes the connection.
+    /// A timeout was reported; JS closes the connection.
     Failed,
+    /// A parse error was reported. llhttp stays in it: each later read is
+    /// reported with it again (core emits 'clientError' per read, with the
+    /// same `bytesParsed`), and the EOF ends the stream as usual
+    /// (`llhttp_finish` does nothing on an errored parser). Without a
+    /// 'clientError' listener JS destroys the connection at the first.
+    Errored {
+        code: &'static str,
+        reason: &'static str,
+        bytes_parsed: usize,
+    },
     /// A JS callback threw (see `Conn::callback_failed`): the next bytes
     /// read are reported as its error, unparsed.
     CallbackFailed(CallbackError),
@@ -99,6 +109,7 @@ impl Task<'_> {
             Reading::Body { .. }
             | Reading::Raw
             | Reading::AfterClose
+            | Reading::Errored { .. }
             | Reading::CallbackFailed(_) => true,
             Reading::AwaitUpgrade { .. } | Reading::Failed => false,
         }
@@ -129,6 +140,22 @@ impl Task<'_> {
                 Reading::AfterClose => {
                     self.buf.clear();
                     self.reading = Reading::AfterClose;
+                    false
+                }
+                Reading::Errored {
+                    code,
+                    reason,
+                    bytes_parsed,
+                } => {
+                    if self.buf.is_empty() {
+                        self.reading = Reading::Errored {
+                            code,
+                            reason,
+                            bytes_parsed,
+                        };
+                    } else {
+                        self.fail(code, reason, bytes_parsed);
+                    }
                     false
                 }
                 Reading::CallbackFailed(error) => {
@@ -361,7 +388,8 @@ impl Task<'_> {
         let front = self.front_offset();
         if let Some(e) = h1::reject_after_close(&self.buf, &self.parse) {
             self.fail_at(&e, front);
-            return Reading::Failed;
+            // The state the report left (see `fail`).
+            return std::mem::replace(&mut self.reading, Reading::Failed);
         }
         self.buf.clear();
         Reading::AfterClose
@@ -413,7 +441,11 @@ impl Task<'_> {
             bytes_parsed: bytes_parsed as u32,
             raw,
         });
-        self.reading = Reading::Failed;
+        self.reading = Reading::Errored {
+            code,
+            reason,
+            bytes_parsed,
+        };
     }
 
     /// The peer sent FIN. A message cut short is llhttp's invalid EOF state.
