@@ -1,6 +1,7 @@
 // insecureHTTPParser lets NUL into header and trailer values. Heads cross
 // from Rust as NUL-joined records, so such values must not split into
-// extra fields (which would read as injected headers). Differential.
+// extra fields (which would read as injected headers). It also accepts
+// obs-folded values, which Node joins without the line break. Differential.
 import test from 'ava';
 import net from 'node:net';
 import { createRequire } from 'node:module';
@@ -31,6 +32,11 @@ const cases = {
   'a NUL in a header value': 'GET /h HTTP/1.1\r\nHost: a\r\nX-A: a\0b\r\nConnection: close\r\n\r\n',
   'a NUL in a trailer value': 'POST /t HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
     '1\r\nx\r\n0\r\nX-T: a\0b\r\nX-U: c\r\n\r\n',
+  'an obs-folded header value (CRLF, space)': 'GET /f HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\nConnection: close\r\n\r\n',
+  'an obs-folded header value (CRLF, tab)': 'GET /f HTTP/1.1\r\nHost: a\r\nX: a\r\n\tb \r\nConnection: close\r\n\r\n',
+  'an obs-folded header value (bare LF)': 'GET /f HTTP/1.1\r\nHost: a\r\nX: a\n b\r\nConnection: close\r\n\r\n',
+  'an obs-folded trailer value': 'POST /t HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
+    '1\r\nx\r\n0\r\nX-T: a\r\n b\r\n\r\n',
 };
 
 for (const [name, bytes] of Object.entries(cases)) {

@@ -348,15 +348,27 @@ impl Task<'_> {
     /// The latin1 record JS slices a request out of, and its flags.
     pub(super) fn request_record(&self, head: &RequestHead, has_body: bool) -> (Vec<u8>, u32) {
         let buf = &self.buf;
-        let fields = [head.method.clone(), head.target.clone()]
-            .into_iter()
-            .chain(
+        let start = [&buf[head.method.clone()], &buf[head.target.clone()]];
+        let (text, record_flags) = if self.parse.insecure {
+            // An obs-folded value (insecure only) crosses unfolded, as
+            // Node joins llhttp's spans.
+            let unfolded: Vec<_> = head
+                .headers
+                .iter()
+                .map(|(n, v)| (&buf[n.clone()], h1::unfold_value(&buf[v.clone()])))
+                .collect();
+            let fields = start
+                .into_iter()
+                .chain(unfolded.iter().flat_map(|(n, v)| [*n, v.as_ref()]));
+            join_fields(fields, head.head_len)
+        } else {
+            let fields = start.into_iter().chain(
                 head.headers
                     .iter()
-                    .flat_map(|(n, v)| [n.clone(), v.clone()]),
-            )
-            .map(|r| &buf[r]);
-        let (text, record_flags) = join_fields(fields, head.head_len);
+                    .flat_map(|(n, v)| [&buf[n.clone()], &buf[v.clone()]]),
+            );
+            join_fields(fields, head.head_len)
+        };
         let mut flags = record_flags
             | (head.version_major as u32 & 0xf)
             | ((head.version_minor as u32 & 0xf) << 4);
