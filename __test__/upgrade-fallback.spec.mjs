@@ -43,3 +43,52 @@ for (const [name, first] of [['GET', UPGRADE_GET], ['POST with a body', UPGRADE_
     t.is(await exchange(rhttp, first), expected);
   });
 }
+
+// The request is not keep-alive (HTTP/1.0, or Connection: close): what came
+// after its head in the same read is still the upgrade's `head`; without a
+// listener it is dropped unparsed, as llhttp stopped at the upgrade.
+async function notKeepAlive(http, bytes, listen) {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    seen.push(['request', req.url]);
+    res.end('ok');
+  });
+  server.on('clientError', (err, socket) => {
+    seen.push(['clientError', err.code]);
+    socket.destroy();
+  });
+  if (listen) {
+    server.on(listen, (req, socket, head) => {
+      seen.push([listen, head.toString()]);
+      socket.end();
+    });
+  }
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const received = await new Promise((resolve, reject) => {
+    const c = net.connect(server.address().port, '127.0.0.1', () => c.write(bytes));
+    let data = '';
+    c.on('data', (d) => { data += d; });
+    c.on('error', reject);
+    c.on('close', () => resolve(data.replace(/Date: [^\r]*\r\n/g, '')));
+    setTimeout(() => c.destroy(), 1000);
+  });
+  await new Promise((resolve) => server.close(resolve));
+  return { seen, received };
+}
+
+const NOT_KEEP_ALIVE = {
+  'CONNECT over HTTP/1.0, connect listener': ['CONNECT a:443 HTTP/1.0\r\n\r\nabc', 'connect'],
+  'CONNECT with Connection: close, connect listener': ['CONNECT a:443 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nabc', 'connect'],
+  'Connection: close, upgrade, upgrade listener': ['GET / HTTP/1.1\r\nHost: a\r\nConnection: close, upgrade\r\nUpgrade: ws\r\n\r\nabc', 'upgrade'],
+  'HTTP/1.0 upgrade, no listener': ['GET / HTTP/1.0\r\nConnection: upgrade\r\nUpgrade: ws\r\n\r\nabc', null],
+  'Connection: close, upgrade, no listener': ['GET / HTTP/1.1\r\nHost: a\r\nConnection: close, upgrade\r\nUpgrade: ws\r\n\r\nabc', null],
+  'CONNECT with Connection: close, no connect listener': ['CONNECT a:443 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nabc', null],
+};
+
+for (const [name, [bytes, listen]] of Object.entries(NOT_KEEP_ALIVE)) {
+  test(`not keep-alive, bytes after the head in the same read: ${name}`, async (t) => {
+    const expected = await notKeepAlive(core, bytes, listen);
+    t.true(expected.seen.length > 0 || listen === null);
+    t.deepEqual(await notKeepAlive(rhttp, bytes, listen), expected);
+  });
+}

@@ -237,6 +237,11 @@ impl Task<'_> {
             flags,
         });
         self.gate_left = decoder.is_some().then_some(BODY_GATE);
+        // Core hands the rest of the stream to 'upgrade'/'connect' or,
+        // without a listener, carries on parsing (or closes for CONNECT).
+        // Taken first: what follows a message that is not keep-alive would
+        // be judged (and dropped) as bytes after it.
+        let leftover = head.upgrade.then(|| self.buf.split());
         let next = match decoder {
             Some(decoder) => Reading::Body(BodyState {
                 decoder,
@@ -246,10 +251,7 @@ impl Task<'_> {
             }),
             None => self.after_message(head.keep_alive),
         };
-        if head.upgrade {
-            // Core hands the rest of the stream to 'upgrade'/'connect' or,
-            // without a listener, carries on parsing (or closes for CONNECT).
-            let leftover = self.buf.split();
+        if let Some(leftover) = leftover {
             lock(&self.conn.shared).upgrade_pending = Some(leftover);
             self.reading = Reading::AwaitUpgrade {
                 after: Box::new(next),
