@@ -92,3 +92,58 @@ for (const [name, [bytes, listen]] of Object.entries(NOT_KEEP_ALIVE)) {
     t.deepEqual(await notKeepAlive(rhttp, bytes, listen), expected);
   });
 }
+
+// A request that was an upgrade (served as a request: nothing listened)
+// leaves llhttp's upgrade flag set until the next head completes. Core
+// reports no parse error meanwhile: no 400, no 'clientError'; the rest of
+// the stream is ignored and its end ends the socket.
+async function afterUnlistenedUpgrade(http, pieces, { halfClose = false, clientError = false } = {}) {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    seen.push(['request', req.url]);
+    req.on('data', (d) => seen.push(['data', d.toString()]));
+    req.on('end', () => res.end('ok'));
+    req.on('aborted', () => seen.push('aborted'));
+  });
+  server.on('connection', (socket) => {
+    socket.on('error', (e) => seen.push(['socket error', e.code]));
+    socket.on('close', () => seen.push('socket close'));
+  });
+  if (clientError) server.on('clientError', (err) => seen.push(['clientError', err.code]));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const c = net.connect(server.address().port, '127.0.0.1');
+  let data = '';
+  c.on('data', (d) => { data += d; });
+  c.on('error', () => {});
+  await new Promise((resolve) => c.on('connect', resolve));
+  for (const piece of pieces) {
+    c.write(piece);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+  if (halfClose) c.end();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  c.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  return { seen, received: data.replace(/Date: [^\r]*\r\n/g, '') };
+}
+
+const UPGRADE_WS = 'GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: ws\r\n\r\n';
+const UPGRADE_H2C_POST = 'POST / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: h2c\r\n';
+const UPGRADE_FLAG = {
+  'garbage in a later read': [[UPGRADE_WS, 'abc'], {}],
+  'garbage in a later read, clientError listener': [[UPGRADE_WS, 'abc'], { clientError: true }],
+  'a bad header name in the next request': [[UPGRADE_WS, 'GET /2 HTTP/1.1\r\nHost : a\r\n\r\n'], {}],
+  'a bad chunk size in its own body': [[`${UPGRADE_H2C_POST}Transfer-Encoding: chunked\r\n\r\nzz\r\n`], {}],
+  'the peer ends mid-body': [[`${UPGRADE_H2C_POST}Content-Length: 4\r\n\r\nab`], { halfClose: true }],
+  'the peer ends mid-body, clientError listener': [[`${UPGRADE_H2C_POST}Content-Length: 4\r\n\r\nab`], { halfClose: true, clientError: true }],
+  'a valid request next, then garbage': [[UPGRADE_WS, 'GET /2 HTTP/1.1\r\nHost: a\r\n\r\n', 'abc'], { clientError: true }],
+};
+
+for (const [name, [pieces, opts]] of Object.entries(UPGRADE_FLAG)) {
+  test(`unlistened upgrade, then ${name}: parse errors as core's`, async (t) => {
+    const expected = await afterUnlistenedUpgrade(core, pieces, opts);
+    t.deepEqual(await afterUnlistenedUpgrade(rhttp, pieces, opts), expected);
+  });
+}

@@ -771,6 +771,7 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
         rechecked_generation: u64::MAX,
         shutdown_sent: false,
         drop_after_message: false,
+        upgrade_flag: false,
     };
     if let Err((errno, syscall)) = task.run().await {
         guard.errno = errno;
@@ -814,6 +815,10 @@ pub(super) struct Task<'a> {
     /// An upgrade request with a body was refused: drop what follows it in
     /// the read that ends it (see `finish_upgrade`).
     pub(super) drop_after_message: bool,
+    /// llhttp's `upgrade` flag: the latest head completed was an upgrade
+    /// (served as a request when nothing listened). Core reports no parse
+    /// error while it is set (node_http_parser's Execute).
+    pub(super) upgrade_flag: bool,
 }
 
 type TaskResult = Result<(), (i32, &'static str)>;

@@ -47,6 +47,9 @@ pub(super) enum Reading {
     /// A JS callback threw (see `Conn::callback_failed`): the next bytes
     /// read are reported as its error, unparsed.
     CallbackFailed(CallbackError),
+    /// llhttp failed while its upgrade flag was set: core reports nothing,
+    /// and the parser ignores the rest of the stream up to its end.
+    Ignoring,
 }
 
 /// The llhttp callback a JS exception escaped from, by core's error code.
@@ -109,6 +112,7 @@ impl Task<'_> {
             Reading::Body { .. }
             | Reading::Raw
             | Reading::AfterClose
+            | Reading::Ignoring
             | Reading::Errored { .. }
             | Reading::CallbackFailed(_) => true,
             Reading::AwaitUpgrade { .. } | Reading::Failed => false,
@@ -137,9 +141,9 @@ impl Task<'_> {
                         true
                     }
                 }
-                Reading::AfterClose => {
+                state @ (Reading::AfterClose | Reading::Ignoring) => {
                     self.buf.clear();
-                    self.reading = Reading::AfterClose;
+                    self.reading = state;
                     false
                 }
                 Reading::Errored {
@@ -195,7 +199,10 @@ impl Task<'_> {
             .head_parser
             .get_or_insert_with(|| Box::new(HeadParser::new(parse)));
         let head = match parser.parse(&self.buf) {
-            Ok(Some(head)) => head,
+            Ok(Some(head)) => {
+                self.upgrade_flag = head.upgrade;
+                head
+            }
             Ok(None) => {
                 self.reading = Reading::Head {
                     started: Some(started),
@@ -445,7 +452,14 @@ impl Task<'_> {
         self.fail(e.code(), e.reason(), at as usize);
     }
 
+    /// Report a parse error, unless llhttp's upgrade flag is set: then core
+    /// reports none and ignores the rest of the stream.
     pub(super) fn fail(&mut self, code: &'static str, reason: &'static str, bytes_parsed: usize) {
+        if self.upgrade_flag {
+            self.buf.clear();
+            self.reading = Reading::Ignoring;
+            return;
+        }
         // Core attaches the failing read as `rawPacket`, except at EOF.
         let raw = (!self.read_eof).then(|| self.buf.split().freeze());
         self.emit(ServerEvent::ParseError {
@@ -472,7 +486,7 @@ impl Task<'_> {
         if matches!(self.reading, Reading::Raw) {
             self.process();
         }
-        if mid_message {
+        if mid_message && !self.upgrade_flag {
             let e = h1::reject_eof();
             self.fail(e.code(), e.reason(), e.bytes_parsed);
         } else if !std::mem::replace(&mut lock(&self.conn.shared).stream_ended, true) {
