@@ -161,7 +161,10 @@ class HTTPParser {
         }
         case P_END:
         case P_END_TRAILERS: {
-          if (word === P_END_TRAILERS) this._headers = splitTrailers(values[v++]);
+          // Trailers reach core's JS in blocks, capped as a head's are.
+          if (word === P_END_TRAILERS) {
+            this._headers = keptRawHeaders(splitTrailers(values[v++]), this.maxHeaderPairs);
+          }
           i += 1;
           this.inCallback = CB_MESSAGE_COMPLETE;
           parserOnMessageComplete.call(this);

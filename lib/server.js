@@ -1319,7 +1319,8 @@ function onBodyEnd(socket, trailers) {
   state.parsing = null;
   req.complete = true;
   if (trailers !== null) {
-    const list = splitTrailers(trailers);
+    // Trailers reach core's JS in blocks, capped as a head's are.
+    const list = keptRawHeaders(splitTrailers(trailers), state.maxHeaderPairs);
     req._addHeaderLines(list, list.length);
   }
   // A 'readable' handler may run here, inside core's on_message_complete.
