@@ -136,6 +136,25 @@ test('HEAD response carrying body bytes: the bytes are read as the next message'
 // ---------------------------------------------------------------------------
 // Header size limits
 
+// A second response in the HEAD response's packet: core skips only the
+// HEAD response's body; the second is a double response, framed by its own
+// headers (its body is not read as a third message).
+for (const [name, second] of [
+  ['with a Content-Length body', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'],
+  ['chunked', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n'],
+  ['read to the close', 'HTTP/1.1 200 OK\r\n\r\nbody'],
+]) {
+  test(`HEAD: a second response ${name} in the same packet`, async (t) => {
+    await same(t, (http, ctx) => scenario(http, ctx, `HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n${second}`, { method: 'HEAD' }));
+  });
+}
+
+test('HEAD: a 100 Continue, then the response, then a second one in the same packet', async (t) => {
+  await same(t, (http, ctx) => scenario(http, ctx,
+    'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    { method: 'HEAD' }));
+});
+
 for (const [name, head, opts] of [
   ['head just under the default limit', 'HTTP/1.1 200 OK\r\nX-Big: ' + 'a'.repeat(16 * 1024 - 200) + '\r\nContent-Length: 2\r\n\r\nok', {}],
   ['head over the default limit (HPE_HEADER_OVERFLOW)', 'HTTP/1.1 200 OK\r\nX-Big: ' + 'a'.repeat(17 * 1024) + '\r\nContent-Length: 2\r\n\r\nok', {}],

@@ -73,6 +73,10 @@ struct NativeResponseParser {
     buf: BytesMut,
     /// A run stopped with `STATUS_MORE`: its `before` and `consumed`.
     paused: Option<(usize, usize)>,
+    /// A final (not 1xx) response was parsed since the reset. Core's client
+    /// takes a later one as a double response and gives it no HEAD or
+    /// CONNECT treatment (parserOnIncomingClient returns 0 for it).
+    answered: bool,
 }
 
 /// One call's output: ints in the shared array, values in a JS array made
@@ -251,6 +255,7 @@ impl NativeResponseParser {
             state: State::Head,
             buf: BytesMut::new(),
             paused: None,
+            answered: false,
         }
     }
 
@@ -330,8 +335,18 @@ impl NativeResponseParser {
                     return Ok(());
                 }
                 State::Head => {
+                    let ctx = if self.answered {
+                        &ResponseContext::default()
+                    } else {
+                        ctx
+                    };
                     let head = match self.head.parse(&self.buf, ctx) {
-                        Ok(Some(head)) => head,
+                        Ok(Some(head)) => {
+                            // 101 is final for core (statusIsInformational).
+                            self.answered |=
+                                !(100..200).contains(&head.status) || head.status == 101;
+                            head
+                        }
                         Ok(None) => {
                             self.state = State::Head;
                             return Ok(());
