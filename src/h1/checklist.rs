@@ -132,6 +132,8 @@ fn run(input: &[u8], opts: ParseOptions, piece: usize) -> Outcome {
                             BodyKind::Empty => Phase::Length(0),
                             BodyKind::Length(n) => Phase::Length(n),
                             BodyKind::Chunked => Phase::Chunked(ChunkedDecoder::new(&opts)),
+                            // Never complete within the input: EOF ends it.
+                            BodyKind::UntilEof => Phase::Length(u64::MAX),
                         };
                         head = Some(h);
                         continue;
@@ -363,6 +365,22 @@ fn rejects_transfer_encoding_identity() {
             57
         ))
     );
+}
+
+#[test]
+fn reads_a_transfer_encoding_identity_body_to_eof_when_insecure() {
+    // core server, insecureHTTPParser: 'request' POST "/"; the body is read
+    // until the connection ends (no 'end' before the EOF).
+    let input = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\nabc";
+    let out = drive(input, insecure());
+    assert_eq!(out.error(), None);
+    assert_eq!(out.messages.len(), 1);
+    assert_eq!(out.messages[0].body, b"abc".to_vec());
+    assert!(!out.messages[0].complete);
+    let head = crate::h1::parse_request_head(input, &insecure())
+        .unwrap()
+        .unwrap();
+    assert_eq!(head.body, BodyKind::UntilEof);
 }
 
 #[test]

@@ -55,10 +55,8 @@
 //!   possible with uncounted padding, see [`limits::HEAD_BUFFER_FACTOR`]).
 //!   The same bound applies to a trailer section.
 //! - Insecure mode (`insecureHTTPParser`): a request whose
-//!   `Transfer-Encoding` does not end in `chunked` is read to EOF by llhttp;
-//!   here it is still rejected (`HPE_INVALID_TRANSFER_ENCODING`), since
-//!   [`BodyKind`] has no read-to-EOF framing (a response has:
-//!   [`ResponseBody::UntilClose`]). In insecure mode a request's trailer
+//!   `Transfer-Encoding` does not end in `chunked` is read to EOF, as by
+//!   llhttp ([`BodyKind::UntilEof`]). In insecure mode a request's trailer
 //!   section cannot tell that the head also had `Content-Length` (llhttp
 //!   would call a trailer `Content-Length` a duplicate; a response's
 //!   trailers can, through [`BodyDecoder::for_response`]). An obs-folded value

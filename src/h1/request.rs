@@ -57,6 +57,9 @@ pub enum BodyKind {
     Length(u64),
     /// A chunked body follows; decode it with `ChunkedDecoder`.
     Chunked,
+    /// Insecure mode only: `Transfer-Encoding` does not end in `chunked`,
+    /// and llhttp's lenient flags read the body up to the peer's EOF.
+    UntilEof,
 }
 
 /// A parsed request head; ranges are offsets into the parsed buffer.
@@ -508,16 +511,21 @@ impl HeadParser {
         let chunked = f & flags::CHUNKED != 0;
         let has_body = chunked || content_length > 0;
         // RFC 9112 §6.3 item 4: a request whose final coding is not chunked
-        // has no determinable length. (With the lenient flags llhttp would
-        // read it to EOF; that is not supported.)
+        // has no determinable length. With the lenient flags llhttp reads
+        // it to EOF instead.
+        let lenient_te = self.lenient.transfer_encoding || self.lenient.chunked_length;
         let mut bad_framing = false;
         let body = if upgrade && (connect || !has_body) {
             BodyKind::Empty
         } else if chunked {
             BodyKind::Chunked
         } else if f & flags::TRANSFER_ENCODING != 0 {
-            bad_framing = true;
-            BodyKind::Empty
+            if lenient_te {
+                BodyKind::UntilEof
+            } else {
+                bad_framing = true;
+                BodyKind::Empty
+            }
         } else if f & flags::CONTENT_LENGTH != 0 && content_length > 0 {
             BodyKind::Length(content_length)
         } else {

@@ -103,6 +103,8 @@ pub(super) struct BodyState {
 pub(super) enum BodyDecoder {
     Length(u64),
     Chunked(Box<ChunkedDecoder>),
+    /// Insecure mode: up to the peer's EOF (see `on_eof`).
+    UntilEof,
 }
 
 impl Task<'_> {
@@ -229,6 +231,7 @@ impl Task<'_> {
         let decoder = match head.body {
             BodyKind::Empty | BodyKind::Length(0) => None,
             BodyKind::Length(n) => Some(BodyDecoder::Length(n)),
+            BodyKind::UntilEof => Some(BodyDecoder::UntilEof),
             BodyKind::Chunked => Some(BodyDecoder::Chunked(Box::new(ChunkedDecoder::new(
                 &self.parse,
             )))),
@@ -290,6 +293,15 @@ impl Task<'_> {
                     return false;
                 }
             },
+            BodyDecoder::UntilEof => {
+                if self.buf.is_empty() {
+                    None
+                } else {
+                    let room = self.gate_left.unwrap_or(usize::MAX);
+                    let take = self.buf.len().min(room);
+                    Some(ChunkedEvent::Data(self.buf.split_to(take).freeze()))
+                }
+            }
         };
         match event {
             None => {
@@ -325,7 +337,7 @@ impl Task<'_> {
                         keep_alive: body.keep_alive,
                         upgrade: false,
                     }),
-                    BodyDecoder::Length(_) => body.keep_alive,
+                    BodyDecoder::Length(_) | BodyDecoder::UntilEof => body.keep_alive,
                 };
                 let trailers = (!trailers.is_empty()).then(|| join_trailers(&trailers));
                 self.emit(ServerEvent::BodyEnd { conn, trailers });
@@ -478,6 +490,28 @@ impl Task<'_> {
 
     /// The peer sent FIN. A message cut short is llhttp's invalid EOF state.
     pub(super) fn on_eof(&mut self) {
+        if let Reading::Body(BodyState {
+            decoder: BodyDecoder::UntilEof,
+            ..
+        }) = self.reading
+        {
+            // The EOF completes the body (llhttp_finish), after any bytes
+            // still held back.
+            let conn = self.conn.id;
+            if !self.buf.is_empty() {
+                let data = self.buf.split().freeze();
+                self.emit(ServerEvent::Body {
+                    conn,
+                    data,
+                    gated: false,
+                });
+            }
+            self.emit(ServerEvent::BodyEnd {
+                conn,
+                trailers: None,
+            });
+            self.reading = Reading::AfterClose;
+        }
         let mid_message = match &self.reading {
             Reading::Head { .. } => h1::check_eof(&self.buf).is_err(),
             Reading::Body { .. } => true,
