@@ -50,3 +50,39 @@ for (const mode of ['nothing', 'write', 'end(data)']) {
 test('clientError listener that does nothing, after bytes behind a Connection: close request', async (t) => {
   await same(t, (http, ctx) => scenario(http, ctx, 'nothing', CLOSE_THEN_MORE, { packet: false }));
 });
+
+// A request timeout reported to a listener that leaves the socket open:
+// core parses on (the request, completed later, is served) and takes the
+// connection off its timeout list until the next message; an end(data)
+// answer closes once the peer's FIN comes (an EOF mid-head, reported too).
+async function timedOut(http, ctx, mode) {
+  const server = ctx.server({ requestTimeout: 1000, headersTimeout: 1000, connectionsCheckingInterval: 100 },
+    (req, res) => {
+      ctx.push(['request', req.url]);
+      req.resume();
+      req.on('end', () => res.end('x'));
+    });
+  server.on('connection', (socket) => ctx.record(socket, 'socket', ['end', 'close']));
+  server.on('clientError', (err, socket) => {
+    ctx.push(['clientError', err.code]);
+    if (mode === 'end(data)') socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+  });
+  const port = await ctx.listen(server);
+  const c = ctx.connect(port);
+  await c.connected;
+  c.write('GET /slow HTTP/1.1\r\nHost: a\r\n');
+  await delay(1600);
+  if (c.socket.writable) c.write('\r\n');
+  await delay(300);
+  c.end();
+  await c.waitClose(2000);
+  await delay(50);
+  const connections = await new Promise((resolve) => server.getConnections((e, n) => resolve(n)));
+  return { received: c.text.replace(/Date: [^\r]*\r\n/g, ''), connections };
+}
+
+for (const mode of ['nothing', 'end(data)']) {
+  test(`request timeout, clientError listener that does ${mode}: parsing goes on, the FIN closes`, async (t) => {
+    await same(t, (http, ctx) => timedOut(http, ctx, mode), { timeout: 10000 });
+  });
+}

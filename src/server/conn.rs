@@ -772,6 +772,7 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
         shutdown_sent: false,
         drop_after_message: false,
         upgrade_flag: false,
+        timed_out_start: None,
     };
     if let Err((errno, syscall)) = task.run().await {
         guard.errno = errno;
@@ -819,6 +820,8 @@ pub(super) struct Task<'a> {
     /// (served as a request when nothing listened). Core reports no parse
     /// error while it is set (node_http_parser's Execute).
     pub(super) upgrade_flag: bool,
+    /// When the message whose request timeout was reported began.
+    timed_out_start: Option<Instant>,
 }
 
 type TaskResult = Result<(), (i32, &'static str)>;
@@ -1146,18 +1149,30 @@ impl Task<'_> {
         }
     }
 
-    fn next_deadline(&self, idle: IdleTimer) -> Option<Instant> {
-        let opts = &self.conn.server.options;
-        let request = match &self.reading {
+    /// When the message being read began, if `headersTimeout` or
+    /// `requestTimeout` still apply to it: once one is reported, core takes
+    /// the connection off its active list until the next message begins.
+    fn timed_message(&self) -> Option<(Instant, bool)> {
+        let (started, in_head) = match &self.reading {
             Reading::Head {
                 started: Some(started),
-            } => min_opt(
-                opts.headers_timeout.map(|t| *started + t),
-                opts.request_timeout.map(|t| *started + t),
-            ),
-            Reading::Body(BodyState { started, .. }) => opts.request_timeout.map(|t| *started + t),
-            _ => None,
+            } => (*started, true),
+            Reading::Body(BodyState { started, .. }) => (*started, false),
+            _ => return None,
         };
+        (self.timed_out_start != Some(started)).then_some((started, in_head))
+    }
+
+    fn next_deadline(&self, idle: IdleTimer) -> Option<Instant> {
+        let opts = &self.conn.server.options;
+        let request = self.timed_message().and_then(|(started, in_head)| {
+            min_opt(
+                opts.headers_timeout
+                    .filter(|_| in_head)
+                    .map(|t| started + t),
+                opts.request_timeout.map(|t| started + t),
+            )
+        });
         let idle = match idle.timeout {
             Some(t) if !self.timeout_fired => Some(idle.since(self.last_activity) + t),
             _ => None,
@@ -1184,20 +1199,14 @@ impl Task<'_> {
         };
         self.note_writes();
         let opts = &self.conn.server.options;
-        let expired = match &self.reading {
-            Reading::Head {
-                started: Some(started),
-            } => {
-                opts.headers_timeout.is_some_and(|t| now >= *started + t)
-                    || opts.request_timeout.is_some_and(|t| now >= *started + t)
-            }
-            Reading::Body(BodyState { started, .. }) => {
-                opts.request_timeout.is_some_and(|t| now >= *started + t)
-            }
-            _ => false,
-        };
-        if expired {
-            self.reading = Reading::Failed;
+        let expired = self.timed_message().filter(|&(started, in_head)| {
+            (in_head && opts.headers_timeout.is_some_and(|t| now >= started + t))
+                || opts.request_timeout.is_some_and(|t| now >= started + t)
+        });
+        if let Some((started, _)) = expired {
+            // The message is still parsed: a 'clientError' listener that
+            // leaves the socket open gets the rest of it, as in core.
+            self.timed_out_start = Some(started);
             self.emit(ServerEvent::RequestTimeout { conn: self.conn.id });
             return;
         }

@@ -32,8 +32,8 @@ pub(super) enum Reading {
     /// judged when it ended; later ones are dropped unparsed, as core ends
     /// the socket after the response.
     AfterClose,
-    /// A timeout was reported; JS closes the connection.
-    Failed,
+    /// A placeholder while a state is taken apart; never waited in.
+    Taken,
     /// A parse error was reported. llhttp stays in it: each later read is
     /// reported with it again (core emits 'clientError' per read, with the
     /// same `bytesParsed`), and the EOF ends the stream as usual
@@ -117,7 +117,7 @@ impl Task<'_> {
             | Reading::Ignoring
             | Reading::Errored { .. }
             | Reading::CallbackFailed(_) => true,
-            Reading::AwaitUpgrade { .. } | Reading::Failed => false,
+            Reading::AwaitUpgrade { .. } | Reading::Taken => false,
         }
     }
 
@@ -127,7 +127,7 @@ impl Task<'_> {
             if self.conn.inflight.load(Ordering::Acquire) >= self.inflight_limit() {
                 return;
             }
-            let progressed = match std::mem::replace(&mut self.reading, Reading::Failed) {
+            let progressed = match std::mem::replace(&mut self.reading, Reading::Taken) {
                 Reading::Head { started } => self.process_head(started),
                 Reading::Body(body) => self.process_body(body),
                 Reading::Raw => {
@@ -422,16 +422,20 @@ impl Task<'_> {
         if let Some(e) = h1::reject_after_close(&self.buf, &self.parse) {
             self.fail_at(&e, front);
             // The state the report left (see `fail`).
-            return std::mem::replace(&mut self.reading, Reading::Failed);
+            return std::mem::replace(&mut self.reading, Reading::Taken);
         }
         self.buf.clear();
         Reading::AfterClose
     }
 
     pub(super) fn finish_upgrade(&mut self, raw: bool, leftover: Option<BytesMut>) {
-        let Reading::AwaitUpgrade { after } = std::mem::replace(&mut self.reading, Reading::Failed)
-        else {
-            return;
+        let after = match std::mem::replace(&mut self.reading, Reading::Taken) {
+            Reading::AwaitUpgrade { after } => after,
+            // Left already (a callback's error came first): keep it.
+            other => {
+                self.reading = other;
+                return;
+            }
         };
         if raw {
             self.conn.raw.store(true, Ordering::Relaxed);
