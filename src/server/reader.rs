@@ -28,9 +28,8 @@ pub(super) enum Reading {
     },
     /// Upgraded: bytes pass through untouched.
     Raw,
-    /// The last message was not keep-alive. Bytes of the same read were
-    /// judged when it ended; later ones are dropped unparsed, as core ends
-    /// the socket after the response.
+    /// The last message was not keep-alive: bytes after it (but CR/LF)
+    /// are `HPE_CLOSED_CONNECTION`, whichever read brings them.
     AfterClose,
     /// A placeholder while a state is taken apart; never waited in.
     Taken,
@@ -143,9 +142,23 @@ impl Task<'_> {
                         true
                     }
                 }
-                state @ (Reading::AfterClose | Reading::Ignoring) => {
+                Reading::AfterClose => {
+                    // llhttp stays in its closed state: a later read of
+                    // anything but CR/LF is HPE_CLOSED_CONNECTION (core's
+                    // socket is destroyed once the response is out, so
+                    // this matters while it is pending).
+                    let front = self.front_offset();
+                    if let Some(e) = h1::reject_after_close(&self.buf, &self.parse) {
+                        self.fail_at(&e, front);
+                    } else {
+                        self.buf.clear();
+                        self.reading = Reading::AfterClose;
+                    }
+                    false
+                }
+                Reading::Ignoring => {
                     self.buf.clear();
-                    self.reading = state;
+                    self.reading = Reading::Ignoring;
                     false
                 }
                 Reading::Errored {
