@@ -459,3 +459,42 @@ for (const unrefSocket of [false, true]) {
     }, { timeout: 5000 });
   });
 }
+
+test('setTimeout validates as core: Infinity, -1, NaN are ERR_OUT_OF_RANGE, a string ERR_INVALID_ARG_TYPE', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { port } = await serve(ctx, (req, res) => {
+      for (const v of [Infinity, -1, NaN, -Infinity, '5', 1.5, 0]) {
+        for (const [name, target] of [['res', res], ['socket', req.socket]]) {
+          try {
+            target.setTimeout(v);
+            ctx.push([name, String(v), 'ok', target.timeout]);
+          } catch (e) {
+            ctx.push([name, String(v), e.name, e.code, e.message]);
+          }
+        }
+      }
+      res.end('x');
+    });
+    await getOnceAndEnd(ctx, port);
+  });
+});
+
+test('resetAndDestroy(): the client gets a reset and none of the response', async (t) => {
+  await same(t, async (http, ctx) => {
+    const { port } = await serve(ctx, (req, res) => {
+      res.write('part');
+      ctx.push(['returns socket', req.socket.resetAndDestroy() === req.socket, req.socket.destroyed]);
+      res.on('close', () => ctx.push('res close'));
+      req.socket.on('close', (hadError) => ctx.push(['socket close', hadError]));
+    });
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(get('/'));
+    const error = await new Promise((resolve) => {
+      c.socket.on('error', (e) => resolve(e.code));
+      c.socket.on('close', () => resolve('closed without error'));
+    });
+    await delay(50);
+    return { error, received: c.text };
+  });
+});

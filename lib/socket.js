@@ -547,6 +547,22 @@ class Socket extends net.Socket {
     return this;
   }
 
+  /** Net's resetAndDestroy for a Rust connection: a TCP one closes with a
+   * reset (RST), dropping what is queued; another kind throws, as core's
+   * non-TCP handle does. */
+  resetAndDestroy() {
+    if (this[kCore]) return super.resetAndDestroy();
+    if (this.connecting) {
+      this.once('connect', () => this.resetAndDestroy());
+    } else if (this._handle) {
+      if (!binding.connResetAndDestroy(this[kId])) throw new codes.ERR_INVALID_HANDLE_TYPE();
+      this.destroy();
+    } else {
+      this.destroy(new codes.ERR_SOCKET_CLOSED());
+    }
+    return this;
+  }
+
   _unrefTimer() {
     if (this[kCore]) super._unrefTimer();
   }
@@ -691,7 +707,11 @@ function emitCloseNT(socket, hadError) {
 }
 
 function validateTimeout(msecs) {
-  validateNumber(msecs, 'msecs', 0);
+  // Core's getTimerDuration.
+  validateNumber(msecs, 'msecs');
+  if (msecs < 0 || !Number.isFinite(msecs)) {
+    throw new codes.ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', msecs);
+  }
   // Node clamps to TIMEOUT_MAX; 0 disables.
   return Math.min(Math.trunc(msecs), 2147483647);
 }

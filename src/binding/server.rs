@@ -336,6 +336,12 @@ pub fn conn_end(conn: u32) {
     }
 }
 
+/// `socket.resetAndDestroy()`; false if the stream is not TCP (or gone).
+#[napi(catch_unwind)]
+pub fn conn_reset_and_destroy(conn: u32) -> bool {
+    registry::get(conn).is_some_and(|c| c.reset_and_destroy())
+}
+
 #[napi(catch_unwind)]
 pub fn conn_destroy(conn: u32) {
     match registry::get(conn) {

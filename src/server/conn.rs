@@ -487,6 +487,23 @@ impl Conn {
         });
     }
 
+    /// `socket.resetAndDestroy()`: closes with a reset, as libuv's
+    /// `uv_tcp_close_reset` (SO_LINGER 0); nothing queued is sent. False,
+    /// and nothing done, for a stream that is not TCP (core throws then).
+    pub fn reset_and_destroy(&self) -> bool {
+        let Stream::Tcp(tcp) = &self.stream else {
+            return false;
+        };
+        let _ = socket2::SockRef::from(tcp).set_linger(Some(Duration::ZERO));
+        self.command(|st| {
+            st.out.clear();
+            st.out_bytes = 0;
+            st.corked = false;
+            st.destroy_requested = true;
+        });
+        true
+    }
+
     pub fn pause(&self, why: u8) {
         self.set_pause(why, true);
     }
