@@ -434,3 +434,38 @@ test('no error listener: an ECONNREFUSED error is thrown as uncaught (child proc
     return { stdout: r.stdout, code: r.code, timedOut: r.timedOut };
   });
 });
+
+// Node 20 asks the lookup for all addresses (autoSelectFamily); one that
+// answers (err, address, family) anyway gives ERR_INVALID_IP_ADDRESS on
+// the request, as net reads the string as a list. A lookup giving a list
+// with duplicates and a bad entry connects to the first valid address.
+for (const [name, answer] of [
+  ['a single address', (cb) => cb(null, '127.0.0.1', 4)],
+  ['a single address, later', (cb) => setImmediate(cb, null, '127.0.0.1', 4)],
+  ['a list with a bad entry and a duplicate', (cb) => cb(null, [
+    { address: 'nope', family: 4 }, { address: '127.0.0.1', family: 4 }, { address: '127.0.0.1', family: 4 },
+  ])],
+]) {
+  test(`custom lookup answering ${name}: events as core`, async (t) => {
+    const run = async (http) => {
+      const target = http.createServer((req, res) => res.end('ok'));
+      await new Promise((resolve) => target.listen(0, '127.0.0.1', resolve));
+      const log = [];
+      await new Promise((resolve) => {
+        const req = http.get({
+          host: 'example.invalid', port: target.address().port, agent: false,
+          lookup: (host, opts, cb) => { log.push(['lookup all', !!opts.all]); answer(cb); },
+        }, (res) => {
+          log.push(['response', res.statusCode]);
+          res.resume();
+        });
+        req.on('socket', (s) => s.on('lookup', (err, address, family) => log.push(['lookup event', address, family])));
+        req.on('error', (e) => log.push(['error', e.name, e.code, e.message]));
+        req.on('close', () => { log.push('close'); resolve(); });
+      });
+      await new Promise((resolve) => target.close(resolve));
+      return log;
+    };
+    t.deepEqual(await run(rhttp), await run(nodeHttp));
+  });
+}

@@ -477,18 +477,34 @@ function lookupAndConnect(socket, options) {
       process.nextTick(connectErrorNT, socket, err);
       return;
     }
-    let candidates = autoSelect ? ip : [{ address: ip, family: addressType }];
+    let valid;
+    let first;
     if (autoSelect) {
-      for (const a of candidates) socket.emit('lookup', null, a.address, a.family, host);
-      const first = candidates.length ? candidates[0].family : 4;
-      candidates = [...candidates.filter((a) => a.family === first),
-        ...candidates.filter((a) => a.family !== first)];
+      // As net's lookupAndConnectMultiple: `ip` is read as a list whatever
+      // the lookup gave (a string's characters have no address), each
+      // entry announced; valid ones kept once, the first's family first.
+      const groups = [[], []];
+      let order;
+      for (let i = 0, l = ip.length; i < l; i++) {
+        const { address, family: f } = ip[i];
+        socket.emit('lookup', null, address, f, host);
+        if (!socket.connecting) return;
+        if (isIP(address) && (f === 4 || f === 6)) {
+          order ||= f === 6 ? { 6: 0, 4: 1 } : { 4: 0, 6: 1 };
+          const group = groups[order[f]];
+          if (!group.some((a) => a.address === address)) group.push({ address, family: f });
+        }
+      }
+      valid = [...groups[0], ...groups[1]];
+      first = ip[0];
+    } else {
+      first = { address: ip, family: addressType };
+      valid = isIP(ip) && (addressType === 4 || addressType === 6) ? [first] : [];
     }
-    const valid = candidates.filter((a) => isIP(a.address) && (a.family === 4 || a.family === 6));
     if (valid.length === 0) {
-      const a = candidates[0] || {};
-      const e = !isIP(a.address) ? new ERR_INVALID_IP_ADDRESS(a.address) :
-        new ERR_INVALID_ADDRESS_FAMILY(a.family, options.host, options.port);
+      const { address, family: f } = first;
+      const e = !isIP(address) ? new ERR_INVALID_IP_ADDRESS(address) :
+        new ERR_INVALID_ADDRESS_FAMILY(f, options.host, options.port);
       process.nextTick(connectErrorNT, socket, e);
       return;
     }
