@@ -469,3 +469,25 @@ for (const [name, answer] of [
     t.deepEqual(await run(rhttp), await run(nodeHttp));
   });
 }
+
+// A localAddress the socket cannot bind: net binds in internalConnect and
+// destroys the socket at once with a `bind` error (the target's family
+// decides bind or bind6: an address of the other family is EINVAL).
+for (const localAddress of ['10.255.255.1', '::1']) {
+  test(`localAddress ${localAddress} that cannot be bound: a bind error, as core's`, async (t) => {
+    const run = async (http) => {
+      const target = http.createServer((req, res) => res.end('ok'));
+      await new Promise((resolve) => target.listen(0, '127.0.0.1', resolve));
+      const log = [];
+      await new Promise((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port: target.address().port, agent: false, localAddress });
+        req.on('socket', (s) => log.push(['socket', s.connecting]));
+        req.on('error', (e) => log.push(['error', e.code, e.syscall, e.address, e.port, e.message]));
+        req.on('close', () => { log.push('close'); resolve(); });
+      });
+      await new Promise((resolve) => target.close(resolve));
+      return log;
+    };
+    t.deepEqual(await run(rhttp), await run(nodeHttp));
+  });
+}

@@ -40,6 +40,10 @@ const kAlternatives = Symbol('rhttp.alternatives');
 const kReadTurn = Symbol('rhttp.readTurn');
 const kDeferred = Symbol('rhttp.deferred');
 
+// connectTcp's answer for a socket that could not be made or bound:
+// -(BIND_FAILED + errno) (src/binding/client.rs).
+const BIND_FAILED = 2 ** 32;
+
 // ---- the process-wide client event queue --------------------------------
 
 let native = null;
@@ -448,8 +452,15 @@ function lookupAndConnect(socket, options) {
   }
   port |= 0;
   const noDelay = options.noDelay === undefined ? socket._rhttpNoDelay !== false : !!options.noDelay;
-  const start = (ip) => socket._rhttpStart(
-    client().connectTcp(ip, port, localAddress, localPort || undefined, noDelay), ip, port);
+  const start = (ip) => {
+    const id = client().connectTcp(ip, port, localAddress, localPort || undefined, noDelay);
+    if (id <= -BIND_FAILED) {
+      // net's internalConnect: a failed bind destroys the socket at once.
+      socket.destroy(new ExceptionWithHostPort(id + BIND_FAILED, 'bind', localAddress, localPort));
+      return;
+    }
+    socket._rhttpStart(id, ip, port);
+  };
 
   if (isIP(host)) {
     process.nextTick(() => {

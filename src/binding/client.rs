@@ -14,6 +14,10 @@ use super::server::drain_events;
 use crate::client::connect::{self, Target};
 use crate::server::{ServerOptions, ServerShared};
 
+/// Added to the errno of a socket that could not be made or bound, so JS
+/// tells a `bind` error (net's, at once) from a connect's.
+const BIND_FAILED: i64 = 1 << 32;
+
 #[napi]
 pub struct NativeClient {
     shared: Arc<ServerShared>,
@@ -39,7 +43,8 @@ impl NativeClient {
     }
 
     /// Connect to `ip:port` (a literal address: JS resolves names first, as
-    /// net does). Returns the connection id, or -22 (EINVAL) for a bad address.
+    /// net does). Returns the connection id, -22 (EINVAL) for a bad address,
+    /// or `-(BIND_FAILED + errno)` when the socket cannot be made or bound.
     #[napi(catch_unwind)]
     pub fn connect_tcp(
         &self,
@@ -62,9 +67,14 @@ impl NativeClient {
                 }
             }
         };
+        let addr = SocketAddr::new(ip, port as u16);
+        let socket = match connect::tcp_socket(addr, local) {
+            Ok(socket) => socket,
+            Err(e) => return -(BIND_FAILED + e.raw_os_error().unwrap_or(22) as i64),
+        };
         let target = Target::Tcp {
-            addr: SocketAddr::new(ip, port as u16),
-            local,
+            addr,
+            socket,
             no_delay,
         };
         connect::connect(self.shared.clone(), target) as i64
