@@ -491,3 +491,24 @@ for (const localAddress of ['10.255.255.1', '::1']) {
     t.deepEqual(await run(rhttp), await run(nodeHttp));
   });
 }
+
+// A write made while connecting waits for 'connect'; a 'connect' listener
+// added first destroys the request, so the write then finds the handle
+// gone: net's _writeGeneric calls it back with ERR_SOCKET_CLOSED.
+test('a write held for connect, the request destroyed at connect: ERR_SOCKET_CLOSED, as core', async (t) => {
+  const run = async (http) => {
+    const target = net.createServer((s) => s.resume());
+    await new Promise((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const log = [];
+    await new Promise((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port: target.address().port, method: 'POST', agent: false });
+      req.write('abc', (e) => log.push(['write cb', e ? e.code : null]));
+      req.on('socket', (s) => s.on('connect', () => { log.push('connect'); req.destroy(); }));
+      req.on('error', (e) => log.push(['error', e.code, e.message]));
+      req.on('close', () => { log.push('close'); resolve(); });
+    });
+    await new Promise((resolve) => target.close(resolve));
+    return log;
+  };
+  t.deepEqual(await run(rhttp), await run(nodeHttp));
+});

@@ -261,6 +261,9 @@ class Socket extends net.Socket {
       return;
     }
     if (this[kCore]) return super._write(chunk, encoding, cb);
+    // net's _writeGeneric: a write that comes after the handle is gone (one
+    // held for 'connect' when the socket was destroyed there).
+    if (this._handle === null) return cb(new codes.ERR_SOCKET_CLOSED());
     this._afterWrite(this._rhttpWriteChunk(chunk, encoding), cb);
   }
 
@@ -270,6 +273,7 @@ class Socket extends net.Socket {
       return;
     }
     if (this[kCore]) return super._writev(chunks, cb);
+    if (this._handle === null) return cb(new codes.ERR_SOCKET_CLOSED());
     // One native call for the whole corked batch, so the kernel sees a
     // single write. Core's response is usually [head + string body, ''] or
     // [head, Buffer body, '']: those go without a JS Buffer.
