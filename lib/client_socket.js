@@ -380,9 +380,6 @@ class ClientSocket extends Socket {
   }
 
   _destroy(err, cb) {
-    // A write or end held for a hand-over goes out first, as core's would
-    // have before the close.
-    this._rhttpFinishHandOver();
     clearTimeout(this[kConnectTimer]);
     this[kWantRef] = false;
     syncRef(this);
