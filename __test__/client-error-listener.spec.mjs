@@ -9,6 +9,16 @@ import { same, get, delay } from './helpers/diff.mjs';
 
 const CLOSE_THEN_MORE = get('/', { Connection: 'close' }) + 'X';
 
+/** The client half-closes; what it received, and the connections the
+ * server still counts once the socket had its chance to close. */
+async function endAndObserve(server, c) {
+  c.end();
+  await c.waitClose(2000);
+  await delay(50);
+  const connections = await new Promise((resolve) => server.getConnections((e, n) => resolve(n)));
+  return { received: c.text.replace(/Date: [^\r]*\r\n/g, ''), connections };
+}
+
 async function scenario(http, ctx, mode, first, { packet = true } = {}) {
   const server = ctx.server((req, res) => {
     ctx.push(['request', req.url]);
@@ -32,11 +42,7 @@ async function scenario(http, ctx, mode, first, { packet = true } = {}) {
   await delay(100);
   if (c.socket.writable) c.write('more');
   await delay(100);
-  c.end();
-  await c.waitClose(2000);
-  await delay(50);
-  const connections = await new Promise((resolve) => server.getConnections((e, n) => resolve(n)));
-  return { received: c.text.replace(/Date: [^\r]*\r\n/g, ''), connections };
+  return endAndObserve(server, c);
 }
 
 for (const mode of ['nothing', 'write', 'end(data)']) {
@@ -74,11 +80,7 @@ async function timedOut(http, ctx, mode) {
   await delay(1600);
   if (c.socket.writable) c.write('\r\n');
   await delay(300);
-  c.end();
-  await c.waitClose(2000);
-  await delay(50);
-  const connections = await new Promise((resolve) => server.getConnections((e, n) => resolve(n)));
-  return { received: c.text.replace(/Date: [^\r]*\r\n/g, ''), connections };
+  return endAndObserve(server, c);
 }
 
 for (const mode of ['nothing', 'end(data)']) {
