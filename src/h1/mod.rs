@@ -73,8 +73,8 @@ pub mod error;
 mod headers;
 pub mod limits;
 mod method;
-#[cfg(test)]
-mod replay;
+#[cfg(any(test, fuzzing))]
+pub mod replay;
 pub mod request;
 pub mod response;
 mod version;

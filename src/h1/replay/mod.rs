@@ -12,8 +12,10 @@
 //! byte.) The parsers here count the same way.
 //!
 //! The checklists use this as their driver (their expectations are core's
-//! recorded results for the whole input in one read).
+//! recorded results for the whole input in one read); the fuzz targets
+//! under `fuzz/` and the seeded runs in [`fuzz`] feed it arbitrary bytes.
 
+pub mod fuzz;
 pub mod request;
 pub mod response;
 
