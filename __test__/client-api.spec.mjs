@@ -1381,6 +1381,35 @@ test('response socket properties: remoteAddress/remotePort/localAddress, instanc
   });
 });
 
+// net binds and connects an IP host in a tick before 'socket', so the
+// local address is there already; the request bytes waiting for 'connect'
+// count in bytesWritten (net's _pendingData).
+for (const method of ['GET', 'POST']) {
+  test(`${method}: the socket's local address at 'socket', bytesWritten at 'connect'`, async (t) => {
+    await same(t, async (http, ctx) => {
+      const o = await one(http, ctx, [OK], (h, port) => {
+        const req = h.request({ host: HOST, port, method, agent: false });
+        const snap = (at, s) => {
+          const { address, family, port: localPort } = s.address();
+          ctx.log.push([at, {
+            localAddress: s.localAddress, address, family, samePort: localPort === s.localPort,
+            hasPort: localPort > 0, bytesWritten: s.bytesWritten, writableLength: s.writableLength,
+            connecting: s.connecting, remoteAddress: s.remoteAddress,
+          }]);
+        };
+        req.on('socket', (s) => {
+          snap('socket', s);
+          s.on('connect', () => snap('connect', s));
+        });
+        req.on('response', () => snap('response', req.socket));
+        req.end(method === 'POST' ? 'abc' : undefined);
+        return req;
+      }, { agentOpts: false });
+      return o.wire;
+    });
+  });
+}
+
 test('a request with a body to a server that answers before reading it', async (t) => {
   await same(t, async (http, ctx) => {
     const srv = await scripted(ctx, async (conn) => {

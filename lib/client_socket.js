@@ -38,6 +38,11 @@ const kAlternatives = Symbol('rhttp.alternatives');
 // The turn (TurnBudget.turn) of the socket's latest data, and its events
 // held for the next turn (see deferEvent).
 const kReadTurn = Symbol('rhttp.readTurn');
+// While connecting: the local [address, family, port] (the socket is bound
+// by then, as net's is) and the write waiting for 'connect' (net's
+// _pendingData, which bytesWritten counts).
+const kConnectingName = Symbol('rhttp.connectingName');
+const kPendingWrite = Symbol('rhttp.pendingWrite');
 const kDeferred = Symbol('rhttp.deferred');
 
 // connectTcp's answer for a socket that could not be made or bound:
@@ -238,6 +243,8 @@ class ClientSocket extends Socket {
     this[kWantRef] = true;
     this[kRefd] = false;
     this[kConnectArgs] = null;
+    this[kConnectingName] = null;
+    this[kPendingWrite] = null;
     this[kAsyncResource] = new AsyncResource('TCPWRAP');
     this._rhttpSetRaw();
     if (options && options.noDelay !== undefined) this._rhttpNoDelay = !!options.noDelay;
@@ -270,6 +277,7 @@ class ClientSocket extends Socket {
 
   _rhttpConnected() {
     this.connecting = false;
+    this[kConnectingName] = null;
     this[kAlternatives] = null;
     this._handle = new ConnHandle(this, this[kId]);
     clearTimeout(this[kConnectTimer]);
@@ -343,6 +351,7 @@ class ClientSocket extends Socket {
   // with ERR_SOCKET_CLOSED_BEFORE_CONNECTION if it never comes).
   _write(chunk, encoding, cb) {
     if (this.connecting) {
+      this[kPendingWrite] = [{ chunk, encoding }];
       afterConnect(this, () => super._write(chunk, encoding, cb), cb);
       return;
     }
@@ -351,10 +360,33 @@ class ClientSocket extends Socket {
 
   _writev(chunks, cb) {
     if (this.connecting) {
+      this[kPendingWrite] = chunks;
       afterConnect(this, () => super._writev(chunks, cb), cb);
       return;
     }
     super._writev(chunks, cb);
+  }
+
+  get bytesWritten() {
+    let bytes = super.bytesWritten;
+    const pending = this[kPendingWrite];
+    if (pending !== null) {
+      for (let i = 0; i < pending.length; i++) {
+        const { chunk, encoding } = pending[i];
+        bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.length;
+      }
+    }
+    return bytes;
+  }
+
+  // net's socket is bound by the time it connects, so localAddress and
+  // address() answer while connecting, before there is a handle.
+  _getsockname() {
+    const name = this[kConnectingName];
+    if (name !== null && this._handle === null && this.connecting) {
+      return { address: name[0], family: name[1], port: +name[2] };
+    }
+    return super._getsockname();
   }
 
   _final(cb) {
@@ -406,6 +438,7 @@ function afterConnect(socket, run, cb) {
   const onClose = () => cb(new ERR_SOCKET_CLOSED_BEFORE_CONNECTION());
   socket.once('connect', () => {
     socket.off('close', onClose);
+    socket[kPendingWrite] = null;
     run();
   });
   socket.once('close', onClose);
@@ -450,12 +483,13 @@ function lookupAndConnect(socket, options) {
   port |= 0;
   const noDelay = options.noDelay === undefined ? socket._rhttpNoDelay !== false : !!options.noDelay;
   const start = (ip) => {
-    const id = client().connectTcp(ip, port, localAddress, localPort || undefined, noDelay);
+    const { id, local } = client().connectTcp(ip, port, localAddress, localPort || undefined, noDelay);
     if (id <= -BIND_FAILED) {
       // net's internalConnect: a failed bind destroys the socket at once.
       socket.destroy(new ExceptionWithHostPort(id + BIND_FAILED, 'bind', localAddress, localPort));
       return;
     }
+    socket[kConnectingName] = local ?? null;
     socket._rhttpStart(id, ip, port);
   };
 

@@ -18,6 +18,17 @@ use crate::server::{ServerOptions, ServerShared};
 /// tells a `bind` error (net's, at once) from a connect's.
 const BIND_FAILED: i64 = 1 << 32;
 
+/// What `connectTcp` started.
+#[napi(object)]
+pub struct StartedConnect {
+    /// The connection id, -22 (EINVAL) for a bad address, or
+    /// `-(BIND_FAILED + errno)` when the socket cannot be made or bound.
+    pub id: i64,
+    /// `[address, family, port]` the socket is bound to: net's
+    /// `localAddress` while connecting.
+    pub local: Option<Vec<String>>,
+}
+
 #[napi]
 pub struct NativeClient {
     shared: Arc<ServerShared>,
@@ -43,8 +54,7 @@ impl NativeClient {
     }
 
     /// Connect to `ip:port` (a literal address: JS resolves names first, as
-    /// net does). Returns the connection id, -22 (EINVAL) for a bad address,
-    /// or `-(BIND_FAILED + errno)` when the socket cannot be made or bound.
+    /// net does).
     #[napi(catch_unwind)]
     pub fn connect_tcp(
         &self,
@@ -53,9 +63,10 @@ impl NativeClient {
         local_address: Option<String>,
         local_port: Option<u32>,
         no_delay: bool,
-    ) -> i64 {
+    ) -> StartedConnect {
+        let failed = |id| StartedConnect { id, local: None };
         let Ok(ip) = ip.parse::<IpAddr>() else {
-            return -22;
+            return failed(-22);
         };
         let local = match (local_address, local_port) {
             (None, None) => None,
@@ -63,21 +74,22 @@ impl NativeClient {
                 let unspecified = if ip.is_ipv4() { "0.0.0.0" } else { "::" };
                 match addr.as_deref().unwrap_or(unspecified).parse::<IpAddr>() {
                     Ok(a) => Some(SocketAddr::new(a, port.unwrap_or(0) as u16)),
-                    Err(_) => return -22,
+                    Err(_) => return failed(-22),
                 }
             }
         };
         let addr = SocketAddr::new(ip, port as u16);
-        let socket = match connect::tcp_socket(addr, local) {
-            Ok(socket) => socket,
-            Err(e) => return -(BIND_FAILED + e.raw_os_error().unwrap_or(22) as i64),
-        };
-        let target = Target::Tcp {
-            addr,
-            socket,
-            no_delay,
-        };
-        connect::connect(self.shared.clone(), target) as i64
+        match connect::start_tcp(addr, local, no_delay) {
+            Ok(started) => {
+                let local = started.local.map(|a| {
+                    let family = if a.is_ipv4() { "IPv4" } else { "IPv6" };
+                    vec![a.ip().to_string(), family.to_string(), a.port().to_string()]
+                });
+                let id = connect::connect(self.shared.clone(), Target::Tcp(started)) as i64;
+                StartedConnect { id, local }
+            }
+            Err(e) => failed(-(BIND_FAILED + e.raw_os_error().unwrap_or(22) as i64)),
+        }
     }
 
     #[napi(catch_unwind)]

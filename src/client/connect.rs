@@ -4,11 +4,12 @@
 
 use std::collections::HashSet;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{SocketAddr, TcpStream as StdTcpStream};
 use std::sync::{Arc, Mutex};
 
 use once_cell::sync::Lazy;
-use tokio::net::{TcpSocket, UnixStream};
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::{TcpStream, UnixStream};
 
 use crate::bridge::lock;
 use crate::runtime::runtime;
@@ -22,15 +23,23 @@ use crate::server::{ServerEvent, ServerShared};
 static PENDING: Lazy<Mutex<HashSet<u32>>> = Lazy::new(|| Mutex::new(HashSet::new()));
 
 pub enum Target {
-    Tcp {
-        addr: SocketAddr,
-        /// Made (and bound) by `tcp_socket` on the calling thread.
-        socket: TcpSocket,
-        no_delay: bool,
-    },
+    /// Made by [`start_tcp`] on the calling thread.
+    Tcp(StartedTcp),
     Unix {
         path: String,
     },
+}
+
+/// A TCP connect as net's `internalConnect` leaves it: the socket made,
+/// bound and its non-blocking `connect()` issued.
+pub struct StartedTcp {
+    /// The connecting socket, or the connect's immediate error (reported
+    /// later, as libuv delays even an immediate refusal).
+    socket: io::Result<StdTcpStream>,
+    /// Its local address, which the kernel chose at `connect()`: net's
+    /// `localAddress` already has it while connecting.
+    pub local: Option<SocketAddr>,
+    pub no_delay: bool,
 }
 
 /// Start connecting; returns the connection id JS will hear about.
@@ -60,23 +69,42 @@ pub fn connect(owner: Arc<ServerShared>, target: Target) -> u32 {
     id
 }
 
-/// The socket a TCP connect starts from, bound to `local` if given. Made
-/// at once, as net binds in `internalConnect`: a failed bind is a `bind`
-/// error there and then, not a failed connect later.
-pub fn tcp_socket(addr: SocketAddr, local: Option<SocketAddr>) -> io::Result<TcpSocket> {
-    let socket = match addr.ip() {
-        IpAddr::V4(_) => TcpSocket::new_v4()?,
-        IpAddr::V6(_) => TcpSocket::new_v6()?,
-    };
+/// Starts a TCP connect to `addr` from `local` (if given) on the calling
+/// thread, as net's `internalConnect` does: a failed bind is a `bind` error
+/// there and then (the `Err` here), and the local address is known at once.
+pub fn start_tcp(
+    addr: SocketAddr,
+    local: Option<SocketAddr>,
+    no_delay: bool,
+) -> io::Result<StartedTcp> {
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM.nonblocking(),
+        Some(Protocol::TCP),
+    )?;
     if let Some(local) = local {
         // net binds with the target's family (`bind` or `bind6`): an
         // address of the other family does not parse, EINVAL.
         if local.is_ipv4() != addr.is_ipv4() {
-            return Err(io::Error::from_raw_os_error(22));
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
-        socket.bind(local)?;
+        socket.bind(&local.into())?;
     }
-    Ok(socket)
+    let socket = match socket.connect(&addr.into()) {
+        Ok(()) => Ok(socket),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(socket),
+        Err(e) => Err(e),
+    };
+    let local = socket
+        .as_ref()
+        .ok()
+        .and_then(|s| s.local_addr().ok())
+        .and_then(|a| a.as_socket());
+    Ok(StartedTcp {
+        socket: socket.map(StdTcpStream::from),
+        local,
+        no_delay,
+    })
 }
 
 /// Forget a connect that JS gave up on. True if it was still pending.
@@ -86,11 +114,16 @@ pub fn cancel(id: u32) -> bool {
 
 async fn open(target: Target) -> io::Result<(Stream, bool)> {
     match target {
-        Target::Tcp {
-            addr,
-            socket,
-            no_delay,
-        } => Ok((Stream::Tcp(socket.connect(addr).await?), no_delay)),
+        Target::Tcp(started) => {
+            // What tokio's own connect does after `connect()`: the socket
+            // turns writable when the handshake is done or failed.
+            let stream = TcpStream::from_std(started.socket?)?;
+            stream.writable().await?;
+            if let Some(e) = stream.take_error()? {
+                return Err(e);
+            }
+            Ok((Stream::Tcp(stream), started.no_delay))
+        }
         Target::Unix { path } => Ok((Stream::Unix(UnixStream::connect(path).await?), false)),
     }
 }
