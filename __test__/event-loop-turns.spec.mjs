@@ -99,3 +99,33 @@ test('a busy client\'s timers run within a turn or two, as in core', async (t) =
   `, { ms: 20000 });
   t.deepEqual(lines, [['timer', true]]);
 });
+
+// A server that speaks first: its response is there when the connect
+// completes. Core runs the connect in a callback of its own, so what a
+// 'connect' listener queues (the 'finish' of an end() there) runs before
+// the response is read. The client's loop is held up while both arrive.
+test('an end() in a \'connect\' listener finishes before a response that came with the connection', async (t) => {
+  const lines = await sameInChild(t, `
+    const { Worker } = require('node:worker_threads');
+    const server = new Worker(\`
+      const { parentPort } = require('node:worker_threads');
+      const s = require('node:net').createServer((c) => {
+        c.end('HTTP/1.1 200 OK\\\\r\\\\nContent-Length: 5\\\\r\\\\n\\\\r\\\\nhello');
+        c.on('error', () => {});
+      });
+      s.listen(0, '127.0.0.1', () => parentPort.postMessage(s.address().port));
+    \`, { eval: true });
+    const port = await new Promise((resolve) => server.once('message', resolve));
+    const req = http.request({ host: '127.0.0.1', port, agent: false });
+    req.on('socket', (s) => {
+      const end = Date.now() + 150;
+      while (Date.now() < end);
+      s.on('connect', () => { log('connect'); req.end(); });
+    });
+    req.on('finish', () => log('finish'));
+    req.on('response', (res) => { log('response'); res.resume(); res.on('end', () => log('res end')); });
+    req.on('close', () => { log('close'); server.terminate().then(() => process.exit(0)); });
+    await new Promise(() => {});
+  `, { ms: 10000 });
+  t.deepEqual(lines, [['connect'], ['finish'], ['response'], ['res end'], ['close']]);
+});

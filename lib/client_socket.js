@@ -126,6 +126,7 @@ function runDeferred(records, i) {
 function run(events, i) {
   const n = events.length;
   const start = i;
+  let previous = -1;
   try {
     while (i < n) {
       const kind = events[i];
@@ -137,10 +138,15 @@ function run(events, i) {
       // Core delivers each read through a MakeCallback: the ticks and
       // microtasks the data before an EOF queued (a response's 'end',
       // responseOnEnd's destroySoon) run before the EOF is looked at. Only
-      // there: flushing after every read costs the client a third of its
-      // throughput (client-get), for an order no other event shows. (If a
-      // tick throws, the batch goes on from this event, unflushed.)
-      if ((kind === EV_END || kind === EV_FIN_READ || kind === EV_CLOSE) && at !== start) runNextTicks();
+      // there, and after a connect (its own callback in core, before any
+      // read: an end() in a 'connect' listener finishes before the response
+      // that came with the connection). Flushing after every read costs the
+      // client a third of its throughput (client-get), for an order no
+      // other event shows. (If a tick throws, the batch goes on from this
+      // event, unflushed.)
+      if ((kind === EV_END || kind === EV_FIN_READ || kind === EV_CLOSE || previous === EV_CONNECT) &&
+          at !== start) runNextTicks();
+      previous = kind;
       i += EVENT_WIDTH[kind];
       if (kind === EV_DATA) i = joinReads(events, at, i);
       handle(kind, events, at);
