@@ -57,6 +57,24 @@ test('clientError listener that does nothing, after bytes behind a Connection: c
   await same(t, (http, ctx) => scenario(http, ctx, 'nothing', CLOSE_THEN_MORE, { packet: false }));
 });
 
+// A head that arrives in pieces and fails in the latest: core's rawPacket
+// (and bytesParsed) is that read alone, its parser having consumed the
+// earlier ones. So is a repeat's, for the read after.
+test('clientError of a head in two reads: rawPacket is the failing read', async (t) => {
+  await same(t, async (http, ctx) => {
+    const server = ctx.server((req, res) => res.end('x'));
+    server.on('clientError', (err) => ctx.push(['clientError', err.code, err.bytesParsed, String(err.rawPacket)]));
+    const port = await ctx.listen(server);
+    const c = ctx.connect(port);
+    await c.connected;
+    for (const piece of ['GET / HTTP/1.1\r\nHo', 'st: x\r\nBad Header\r\n\r\n', 'more']) {
+      c.write(piece);
+      await delay(100);
+    }
+    return endAndObserve(server, c);
+  });
+});
+
 // A request timeout reported to a listener that leaves the socket open:
 // core parses on (the request, completed later, is served) and takes the
 // connection off its timeout list until the next message; an end(data)

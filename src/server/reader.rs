@@ -477,20 +477,44 @@ impl Task<'_> {
     /// Report `e`, found `e.bytes_parsed` bytes past stream offset `front`,
     /// with llhttp's `bytesParsed`: counted from the start of the latest read.
     pub(super) fn fail_at(&mut self, e: &ParseError, front: u64) {
-        let at = (front + e.bytes_parsed as u64).saturating_sub(self.read_start);
-        self.fail(e.code(), e.reason(), at as usize);
+        let at = front + e.bytes_parsed as u64;
+        let in_latest_read = at >= self.read_start;
+        let bytes_parsed = at.saturating_sub(self.read_start) as usize;
+        self.report(e.code(), e.reason(), bytes_parsed, in_latest_read);
     }
 
-    /// Report a parse error, unless llhttp's upgrade flag is set: then core
-    /// reports none and ignores the rest of the stream.
+    /// Report a parse error in the latest read, unless llhttp's upgrade
+    /// flag is set: then core reports none and ignores the rest of the
+    /// stream.
     pub(super) fn fail(&mut self, code: &'static str, reason: &'static str, bytes_parsed: usize) {
+        self.report(code, reason, bytes_parsed, true);
+    }
+
+    fn report(
+        &mut self,
+        code: &'static str,
+        reason: &'static str,
+        bytes_parsed: usize,
+        in_latest_read: bool,
+    ) {
         if self.upgrade_flag {
             self.buf.clear();
             self.reading = Reading::Ignoring;
             return;
         }
-        // Core attaches the failing read as `rawPacket`, except at EOF.
-        let raw = (!self.read_eof).then(|| self.buf.split().freeze());
+        // Core attaches the failing read as `rawPacket`, except at EOF: not
+        // the bytes of earlier reads still buffered here (a head that came
+        // in pieces), which core's parser had consumed with those reads.
+        let earlier = if in_latest_read {
+            self.read_start.saturating_sub(self.front_offset()) as usize
+        } else {
+            0
+        };
+        let raw = (!self.read_eof).then(|| {
+            let mut raw = self.buf.split();
+            raw.advance(earlier.min(raw.len()));
+            raw.freeze()
+        });
         self.emit(ServerEvent::ParseError {
             conn: self.conn.id,
             code,
