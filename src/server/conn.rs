@@ -958,9 +958,13 @@ impl Task<'_> {
                     return Ok(());
                 }
             }
-            if pause == 0 {
+            // Processing may close a body's gate (`PAUSE_GATE`).
+            let pause = if pause == 0 {
                 self.process();
-            }
+                lock(&self.conn.shared).pause
+            } else {
+                pause
+            };
 
             let want_read = pause == 0
                 && !self.read_eof
