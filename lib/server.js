@@ -66,6 +66,15 @@ const kClosedAfterEof = Symbol('rhttp.closedAfterEof');
 // event of the connection runs in it, so AsyncLocalStorage state a handler
 // sets is seen by that request's later callbacks and by no other connection.
 const kAsyncScope = Symbol('rhttp.asyncScope');
+// Events held back because core would not have read them yet (see
+// holdReads): the socket's records, the turn its data last ran in, and how
+// many sockets of the server hold some.
+const kHeld = Symbol('rhttp.held');
+const kReadTurn = Symbol('rhttp.readTurn');
+const kHeldCount = Symbol('rhttp.heldCount');
+// On a request: its 'close' releases its socket's held events.
+const kHeldRelease = Symbol('rhttp.heldRelease');
+const kReleasing = Symbol('rhttp.releasing');
 // Connection ids whose parser flushed headers early (see earlyHeaderFlush).
 const kFlushedConns = Symbol('rhttp.flushedConns');
 const kEmptyObject = Object.freeze({ __proto__: null });
@@ -356,6 +365,7 @@ function Server(options, requestListener) {
     if (this[kNative] !== null) this[kNative].ring();
   });
   this[kSockets] = new Map();
+  this[kHeldCount] = 0;
   this[kRefSockets] = 0;
   this[kIsRef] = false;
   this._rhttpNoDelay = options.noDelay ?? true;
@@ -616,6 +626,100 @@ function dispatchEvents(server) {
   behindBatch(runEvents, server, unpackEvents(native.drain()));
 }
 
+// Core reads a connection only while the request stream wants data, and
+// the peer's FIN with a read of its own. Rust reads ahead: a body's end, the
+// next request and the FIN may come while the request holds more unread
+// body than core takes in one read (core had read none of them yet), a FIN
+// while JS stopped reading, or a FIN with a request this turn (core finds
+// it in a later callback: a handler answering from an immediate closes the
+// connection first). Those events, and the socket's events after them,
+// wait until core would have read them: when the request stream asks for
+// more, the socket reads again, the request is destroyed, or (a FIN that
+// came with data) an immediate queued now, after those the batch's handlers
+// queued. A close is never held: it releases what was.
+function holdReads(server, ev, at, kind) {
+  const socket = server[kSockets].get(ev[at + 1]);
+  if (socket === undefined || socket[kFed] !== undefined) return false;
+  if (socket[kHeld] !== undefined) {
+    if (kind === EV_CLOSE) {
+      releaseHeld(server, socket, true);
+      return false;
+    }
+    socket[kHeld].push(ev.slice(at, at + EVENT_WIDTH[kind]));
+    return true;
+  }
+  const fin = kind === EV_END || isEofParseError(kind, ev, at);
+  const finThisTurn = fin && socket[kReadTurn] === server[kTurnBudget].turn;
+  if (!finThisTurn && !unread(socket, kind, fin)) return false;
+  socket[kHeld] = [ev.slice(at, at + EVENT_WIDTH[kind])];
+  server[kHeldCount]++;
+  if (finThisTurn) setImmediate(releaseHeld, server, socket, false);
+  else releaseLater(server, socket);
+  return true;
+}
+
+// libuv's read size for a socket: what core takes in one read.
+const CORE_READ_SIZE = 64 * 1024;
+
+/** Whether core would not have read an event of `kind` yet (see holdReads). */
+function unread(socket, kind, fin) {
+  if (fin && !socket._rhttpReading) return true;
+  if (!fin && kind !== EV_REQUEST && kind !== EV_BODY && kind !== EV_BODY_GATED && kind !== EV_BODY_END) {
+    return false;
+  }
+  return unreadRequest(socket) !== null;
+}
+
+/** The request whose body is being read, while it holds more unread body
+ * than core reads at once. */
+function unreadRequest(socket) {
+  const state = socket[kState];
+  const req = state ? state.parsing : null;
+  return req && req.readableLength >= CORE_READ_SIZE && !req.destroyed ? req : null;
+}
+
+function releaseLater(server, socket) {
+  const release = () => releaseHeld(server, socket, false);
+  socket._rhttpWhenReading(release);
+  const req = unreadRequest(socket);
+  if (req !== null && !req[kHeldRelease]) {
+    req[kHeldRelease] = true;
+    req.once('close', release);
+  }
+}
+
+/** Run the socket's held events while core would have read them; `force`:
+ * all of them (the connection closed). Not re-entered: a request closed by
+ * a held event's handler leaves the rest to this loop. */
+function releaseHeld(server, socket, force) {
+  const held = socket[kHeld];
+  if (held === undefined || socket[kReleasing] === true) return;
+  socket[kReleasing] = true;
+  let settled = false;
+  try {
+    for (let first = true; held.length !== 0; first = false) {
+      const kind = held[0][0];
+      const fin = kind === EV_END || isEofParseError(kind, held[0], 0);
+      if (!force && !socket.destroyed && unread(socket, kind, fin)) {
+        releaseLater(server, socket);
+        settled = true;
+        return;
+      }
+      const record = held.shift();
+      // As in runEvents: ticks run before a FIN, not between a read's events.
+      if (!first && (fin || kind === EV_CLOSE)) runNextTicks();
+      handleEvent(server, kind, record, 0);
+    }
+    socket[kHeld] = undefined;
+    server[kHeldCount]--;
+    settled = true;
+  } finally {
+    socket[kReleasing] = false;
+    // A handler threw: the rest goes on in an immediate.
+    if (!settled) setImmediate(releaseHeld, server, socket, force);
+  }
+}
+
 function runEvents(server, events, i = 0) {
   const n = events.length;
   const start = i;
@@ -624,6 +728,13 @@ function runEvents(server, events, i = 0) {
       const kind = events[i];
       const at = i;
       if (at !== start) flushBehindIfLate();
+      // (A request head is held only behind a held body end.)
+      if ((kind === EV_END || kind === EV_PARSE_ERROR || kind === EV_BODY_END || kind === EV_BODY ||
+           kind === EV_BODY_GATED || server[kHeldCount] !== 0) &&
+          holdReads(server, events, at, kind)) {
+        i += EVENT_WIDTH[kind];
+        continue;
+      }
       if ((kind === EV_END || kind === EV_CLOSE || isEofParseError(kind, events, at)) && at !== start) {
         // Core reads the FIN (or the reset) in its own callback, after the
         // ticks the events before it queued (a request's 'end', a handler
@@ -742,6 +853,9 @@ function forgetConnection(server, id) {
 }
 
 function handleSocketEvent(server, socket, id, kind, ev, at) {
+  if (kind === EV_REQUEST || kind === EV_BODY || kind === EV_BODY_GATED || kind === EV_BODY_END || kind === EV_DATA) {
+    socket[kReadTurn] = server[kTurnBudget].turn;
+  }
   if (kind === EV_HANDED_OVER) {
     // Answers the request of an upgrade that came with writes still queued
     // (see onUpgrade); a destroyed socket closes the descriptor.

@@ -21,6 +21,8 @@ const kPendingFinal = Symbol('rhttp.pendingFinal');
 const kResetEnded = Symbol('rhttp.resetEnded');
 const kRaw = Symbol('rhttp.raw');
 const kPauseBits = Symbol('rhttp.pauseBits');
+// Called once JS wants the connection read again (see _rhttpWhenReading).
+const kWhenReading = Symbol('rhttp.whenReading');
 const kUnref = Symbol('rhttp.unref');
 // Bytes handed to the connection (core's _bytesDispatched), and the Rust
 // counters last seen, for after the connection is gone.
@@ -512,9 +514,22 @@ class Socket extends net.Socket {
     if (!this[kCore]) {
       setPaused(this, PAUSE_BODY, false);
       if (this._rhttpGated) this._rhttpOpenGate();
+      // The request stream asks for more: core would read now.
+      runWhenReading(this);
     }
     // Core's readStart resumes the socket a readStop paused ('resume').
     if (this.readableFlowing === false && !this._paused && this.readable) this.resume();
+  }
+
+  /** Whether JS wants the connection read: no readStop, no pause(). */
+  get _rhttpReading() {
+    return (this[kPauseBits] & (PAUSE_BODY | PAUSE_SOCKET)) === 0;
+  }
+
+  /** Run `fn` in an immediate once JS wants the connection read again,
+   * where core's next read would come. */
+  _rhttpWhenReading(fn) {
+    this[kWhenReading] = fn;
   }
 
   /** The request stream takes its body: Rust may read on past the gate. */
@@ -667,8 +682,20 @@ function setPaused(socket, bit, on) {
   const next = on ? bits | bit : bits & ~bit;
   if (next === bits) return;
   socket[kPauseBits] = next;
-  if (on) binding.connPause(socket[kId], bit);
-  else binding.connResume(socket[kId], bit);
+  if (on) {
+    binding.connPause(socket[kId], bit);
+  } else {
+    binding.connResume(socket[kId], bit);
+    runWhenReading(socket);
+  }
+}
+
+function runWhenReading(socket) {
+  const fn = socket[kWhenReading];
+  if (fn && socket._rhttpReading) {
+    socket[kWhenReading] = null;
+    setImmediate(fn);
+  }
 }
 
 /** A client socket got its connection id: apply pauses made before it. */
