@@ -134,3 +134,24 @@ test('a paused 64 KiB body with a pipelined request behind it', async (t) => {
     return c.text.replace(/Date: [^\r]*\r\n/g, '');
   });
 });
+
+// A Connection: close answer to a request whose 64 KiB body nobody read:
+// core destroys the socket after the response, before reading the rest of
+// the body, so the request never ends.
+test('a Connection: close answer from an immediate, the 64 KiB body unread', async (t) => {
+  await same(t, async (http, ctx) => {
+    const server = ctx.server((req, res) => {
+      req.on('end', () => ctx.push(['end', req.complete]));
+      req.on('close', () => ctx.push(['req close', req.complete]));
+      setImmediate(() => res.end('ok'));
+    });
+    server.on('connection', (socket) => socket.on('close', () => ctx.push(['socket close'])));
+    const port = await ctx.listen(server);
+    const c = ctx.connect(port);
+    await c.connected;
+    c.write(`POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 65536\r\n\r\n${BODY}`);
+    await c.waitClose(2000).catch(() => {});
+    await delay(50);
+    return c.text.replace(/Date: [^\r]*\r\n/g, '');
+  });
+});

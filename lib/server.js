@@ -700,7 +700,18 @@ function releaseHeld(server, socket, force) {
     for (let first = true; held.length !== 0; first = false) {
       const kind = held[0][0];
       const fin = kind === EV_END || isEofParseError(kind, held[0], 0);
-      if (!force && !socket.destroyed && unread(socket, kind, fin)) {
+      if (socket.destroyed && kind !== EV_CLOSE) {
+        // Core never read these: the socket was destroyed first.
+        held.shift();
+        continue;
+      }
+      if (!force && socket.writableEnded) {
+        // A closing response ended the socket: core destroys it before
+        // reading on; the close releases (and drops) what is held.
+        settled = true;
+        return;
+      }
+      if (!force && unread(socket, kind, fin)) {
         releaseLater(server, socket);
         settled = true;
         return;
