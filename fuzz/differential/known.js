@@ -34,6 +34,36 @@ const KNOWN = [
     match: null,
   },
   {
+    id: 'client-error-per-read',
+    target: 'server',
+    source: 'stop 21 (seeds 801, 9358)',
+    reason: 'After a parse error both repeat \'clientError\' for each later read until the ' +
+      'socket closes. Pieces a few ms apart: libuv read two of them as one where rhttp\'s io ' +
+      'thread read each, so rhttp reports the error once more (the rawPackets together are ' +
+      'core\'s one); or a listener\'s socket.end(data, destroy) closes a turn later in rhttp ' +
+      'and one more piece is read first. Timing: replays are flaky.',
+    match(input, node, impl) {
+      const errs = (o) => (o.details || []).filter((d) => d.code && /^HPE_/.test(d.code));
+      const n = errs(node);
+      const r = errs(impl);
+      if (r.length <= n.length || n.length === 0) return false;
+      if (!r.every((d) => d.code === n[0].code)) return false;
+      const dropRepeats = (o) => {
+        const x = clone(o);
+        let seen = false;
+        x.events = (x.events || []).filter((e) => {
+          if (e[0] !== 'clientError') return true;
+          if (seen) return false;
+          seen = true;
+          return true;
+        });
+        delete x.details;
+        return x;
+      };
+      return same(dropRepeats(node), dropRepeats(impl));
+    },
+  },
+  {
     id: 'raw-packet-start',
     target: 'server',
     source: 'README.md',
