@@ -8,6 +8,8 @@ pub mod listener;
 pub mod options;
 mod reader;
 pub mod registry;
+#[cfg(test)]
+mod replay_tests;
 pub mod stream;
 
 use std::sync::atomic::{AtomicU32, Ordering};

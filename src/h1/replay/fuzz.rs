@@ -86,19 +86,15 @@ pub fn response_stream(data: &[u8]) {
     }
 }
 
+/// The seeded generator the tests here and the server's connection tests
+/// share: a small corpus of messages and mutations of it.
 #[cfg(test)]
-mod tests {
-    //! Seeded mutation of a small corpus: bounded (a few thousand inputs a
-    //! target, under a second in a debug build) and the same every run, so
-    //! a failure replays from its printed seed.
-
-    use super::*;
-
+pub mod corpus {
     /// splitmix64: tiny, seedable, good enough to pick mutations.
-    struct Rng(u64);
+    pub struct Rng(pub u64);
 
     impl Rng {
-        fn next(&mut self) -> u64 {
+        pub fn next_u64(&mut self) -> u64 {
             self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
             let mut z = self.0;
             z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -106,16 +102,16 @@ mod tests {
             z ^ (z >> 31)
         }
 
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n.max(1) as u64) as usize
+        pub fn below(&mut self, n: usize) -> usize {
+            (self.next_u64() % n.max(1) as u64) as usize
         }
 
-        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
             &items[self.below(items.len())]
         }
     }
 
-    const REQUESTS: &[&[u8]] = &[
+    pub const REQUESTS: &[&[u8]] = &[
         b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
         b"POST /p?q=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
         b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\"b\"\r\nhello\r\n0\r\nX-T: 1\r\n\r\n",
@@ -126,7 +122,7 @@ mod tests {
         b"GET /\r\nHost: x\r\n\r\n",
     ];
 
-    const RESPONSES: &[&[u8]] = &[
+    pub const RESPONSES: &[&[u8]] = &[
         b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: v\r\n\r\n",
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
@@ -157,7 +153,7 @@ mod tests {
         b"GET / HTTP/1.1\r\n",
     ];
 
-    fn mutate(rng: &mut Rng, corpus: &[&[u8]]) -> Vec<u8> {
+    pub fn mutate(rng: &mut Rng, corpus: &[&[u8]]) -> Vec<u8> {
         let mut s = rng.pick(corpus).to_vec();
         for _ in 0..1 + rng.below(4) {
             let at = rng.below(s.len() + 1);
@@ -181,17 +177,27 @@ mod tests {
                     let next = *rng.pick(corpus);
                     s.extend_from_slice(next);
                 }
-                _ if !s.is_empty() => s[at.min(last)] = rng.next() as u8,
+                _ if !s.is_empty() => s[at.min(last)] = rng.next_u64() as u8,
                 _ => {}
             }
         }
         s
     }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Seeded mutation of a small corpus: bounded (a few thousand inputs a
+    //! target, under a second in a debug build) and the same every run, so
+    //! a failure replays from its printed seed.
+
+    use super::corpus::*;
+    use super::*;
 
     /// A fuzz input (see the module docs) around a mutated stream.
     fn input(rng: &mut Rng, corpus: &[&[u8]]) -> Vec<u8> {
         let stream = mutate(rng, corpus);
-        let options = rng.next() as u8;
+        let options = rng.next_u64() as u8;
         let mut data = vec![options];
         if rng.below(4) == 0 {
             data.push(0x80);

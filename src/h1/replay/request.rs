@@ -30,6 +30,9 @@ pub struct Outcome {
     pub error: Option<ParseError>,
     /// Bytes after an upgrade / CONNECT message (core's `head`).
     pub upgrade_head: Option<Vec<u8>>,
+    /// What an EOF right after the input would raise (`parser.finish()`):
+    /// a message cut short. An until-EOF body ends there instead.
+    pub eof: Option<ParseError>,
 }
 
 impl Outcome {
@@ -71,6 +74,8 @@ fn message(buf: &[u8], h: &RequestHead) -> Msg {
 enum Phase {
     Head(HeadParser),
     Length(u64),
+    /// Insecure: up to the EOF.
+    UntilEof,
     Chunked(ChunkedDecoder),
     Closed,
 }
@@ -82,6 +87,7 @@ pub fn run(input: &[u8], opts: ParseOptions, reads: &Reads) -> Outcome {
         messages: Vec::new(),
         error: None,
         upgrade_head: None,
+        eof: None,
     };
     let mut buf = BytesMut::new();
     let mut consumed = 0;
@@ -124,12 +130,20 @@ pub fn run(input: &[u8], opts: ParseOptions, reads: &Reads) -> Outcome {
                             BodyKind::Length(n) => Phase::Length(n),
                             BodyKind::Chunked => Phase::Chunked(ChunkedDecoder::new(&opts)),
                             // Never complete within the input: EOF ends it.
-                            BodyKind::UntilEof => Phase::Length(u64::MAX),
+                            BodyKind::UntilEof => Phase::UntilEof,
                         };
                         head = Some(h);
                         continue;
                     }
                 },
+                Phase::UntilEof => {
+                    if let Some(m) = out.messages.last_mut() {
+                        m.body.extend_from_slice(&buf);
+                    }
+                    consumed += buf.len();
+                    buf.clear();
+                    break;
+                }
                 Phase::Length(n) => {
                     let take = usize::try_from(*n).map_or(buf.len(), |n| n.min(buf.len()));
                     let data = buf.split_to(take);
@@ -197,6 +211,14 @@ pub fn run(input: &[u8], opts: ParseOptions, reads: &Reads) -> Outcome {
             };
         }
     }
+    out.eof = match phase {
+        Phase::Head(_) => check_eof(&buf).err(),
+        // The EOF completes the body (not marked here: `complete` is
+        // before the EOF).
+        Phase::UntilEof | Phase::Length(0) | Phase::Closed => None,
+        Phase::Length(_) => Some(reject_eof()),
+        Phase::Chunked(dec) => (!dec.is_done()).then(reject_eof),
+    };
     out
 }
 
