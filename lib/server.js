@@ -645,17 +645,31 @@ function holdReads(server, ev, at, kind) {
       releaseHeld(server, socket, true);
       return false;
     }
-    socket[kHeld].push(ev.slice(at, at + EVENT_WIDTH[kind]));
+    socket[kHeld].push(heldRecord(ev, at, kind));
     return true;
   }
   const fin = kind === EV_END || isEofParseError(kind, ev, at);
   const finThisTurn = fin && socket[kReadTurn] === server[kTurnBudget].turn;
   if (!finThisTurn && !unread(socket, kind, fin)) return false;
-  socket[kHeld] = [ev.slice(at, at + EVENT_WIDTH[kind])];
+  socket[kHeld] = [heldRecord(ev, at, kind)];
   server[kHeldCount]++;
   if (finThisTurn) setImmediate(releaseHeld, server, socket, false);
   else releaseLater(server, socket);
   return true;
+}
+
+/** A copy of the event to hold. A body's bytes count in flight in Rust
+ * again while held, so the connection stops reading at its limit. */
+function heldRecord(ev, at, kind) {
+  if (kind === EV_BODY || kind === EV_BODY_GATED) binding.connHold(ev[at + 1], ev[at + 2].length);
+  return ev.slice(at, at + EVENT_WIDTH[kind]);
+}
+
+/** Take the first held record, giving back a body's bytes (heldRecord). */
+function shiftHeld(held) {
+  const record = held.shift();
+  if (record[0] === EV_BODY || record[0] === EV_BODY_GATED) binding.connReleaseHeld(record[1], record[2].length);
+  return record;
 }
 
 // libuv's read size for a socket: what core takes in one read.
@@ -702,7 +716,7 @@ function releaseHeld(server, socket, force) {
       const fin = kind === EV_END || isEofParseError(kind, held[0], 0);
       if (socket.destroyed && kind !== EV_CLOSE) {
         // Core never read these: the socket was destroyed first.
-        held.shift();
+        shiftHeld(held);
         continue;
       }
       if (!force && socket.writableEnded) {
@@ -716,7 +730,7 @@ function releaseHeld(server, socket, force) {
         settled = true;
         return;
       }
-      const record = held.shift();
+      const record = shiftHeld(held);
       // As in runEvents: ticks run before a FIN, not between a read's events.
       if (!first && (fin || kind === EV_CLOSE)) runNextTicks();
       handleEvent(server, kind, record, 0);

@@ -383,6 +383,22 @@ pub fn conn_resume(conn: u32, why: u32) {
     }
 }
 
+/// JS holds back `bytes` of body it drained (see `Conn::hold`).
+#[napi(catch_unwind)]
+pub fn conn_hold(conn: u32, bytes: u32) {
+    if let Some(c) = registry::get(conn) {
+        c.hold(bytes as usize);
+    }
+}
+
+/// JS handed on or dropped `bytes` of body it held.
+#[napi(catch_unwind)]
+pub fn conn_release_held(conn: u32, bytes: u32) {
+    if let Some(c) = registry::get(conn) {
+        c.release_held(bytes as usize);
+    }
+}
+
 #[napi(catch_unwind)]
 pub fn conn_set_timeout(conn: u32, ms: u32) {
     if let Some(c) = registry::get(conn) {

@@ -508,6 +508,22 @@ impl Conn {
         self.set_pause(why, true);
     }
 
+    /// JS holds back `n` body bytes it drained (`holdReads` in
+    /// lib/server.js: core would not have read them yet). They count in
+    /// flight again until `release_held`, so reads stop at the in-flight
+    /// limit however long the request leaves its body untaken.
+    pub fn hold(&self, n: usize) {
+        self.inflight.fetch_add(n, Ordering::AcqRel);
+    }
+
+    /// JS handed (or dropped) `n` bytes it held: as `consumed`.
+    pub fn release_held(&self, n: usize) {
+        let before = self.inflight.fetch_sub(n, Ordering::AcqRel);
+        if before >= INFLIGHT_LIMIT && before - n < INFLIGHT_LIMIT {
+            self.wake.notify_one();
+        }
+    }
+
     pub fn resume(&self, why: u8) {
         self.set_pause(why, false);
     }
