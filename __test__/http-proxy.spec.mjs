@@ -10,7 +10,7 @@
 
 import test from 'ava';
 import { createRequire } from 'node:module';
-import { startApp } from './fixtures/apps.mjs';
+import { differentialScenario } from './fixtures/apps.mjs';
 import { rawClient, complete } from './helpers/raw-client.mjs';
 
 const require = createRequire(import.meta.url);
@@ -23,23 +23,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---------------------------------------------------------------------------
 // Harness
 
-/** Starts the fixture under core and under register, then runs `scenario`
- * against each in turn (not at once: several scenarios are about timing). */
-async function differential(t, scenario) {
-  t.timeout(10000);
-  const [core, reg] = await Promise.all([
-    startApp(t, FIXTURE, { mode: 'core' }),
-    startApp(t, FIXTURE, { mode: 'require' }),
-  ]);
-  t.false(core.info.rhttp, 'the core run must not use rhttp');
-  t.true(reg.info.rhttp, 'rhttp/register must make http be rhttp');
-  const out = { core: await scenario(core, t), rhttp: await scenario(reg, t) };
-  // The fixture notes an uncaught exception instead of dying of it.
-  const uncaught = (app) => app.lines.filter((l) => l.at === 'process').map((l) => l.ev);
-  t.deepEqual(uncaught(reg), uncaught(core), 'uncaught exceptions in the fixture');
-  t.deepEqual(uncaught(core), [], 'uncaught exceptions in the core run');
-  return out;
-}
+/** `scenario` run against the fixture on core, then on rhttp. */
+const differential = (t, scenario) => differentialScenario(t, FIXTURE, scenario);
 
 /** `text` with Date values and the run's port numbers masked. */
 function normalise(text, app) {

@@ -12,12 +12,11 @@
 
 import test from 'ava';
 import { createRequire } from 'node:module';
-import { startApp } from './fixtures/apps.mjs';
+import { differentialScenario } from './fixtures/apps.mjs';
 import { rawClient, complete } from './helpers/raw-client.mjs';
 
 const require = createRequire(import.meta.url);
 const net = require('node:net');
-const fs = require('node:fs');
 const crypto = require('node:crypto');
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,25 +25,8 @@ const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
 // ---------------------------------------------------------------------------
 // Harness
 
-/** Starts `fixture` under core and under register, then runs `scenario`
- * against each in turn (not at once: several scenarios are about timing). */
-async function differential(t, fixture, scenario, { env } = {}) {
-  t.timeout(10000);
-  const [core, reg] = await Promise.all([
-    startApp(t, fixture, { mode: 'core', env }),
-    startApp(t, fixture, { mode: 'require', env }),
-  ]);
-  t.false(core.info.rhttp, 'the core run must not use rhttp');
-  t.true(reg.info.rhttp, 'rhttp/register must make http be rhttp');
-  // A fixture's temporary files (it is killed, so cannot remove them itself).
-  for (const app of [core, reg]) if (app.info.tmp) t.teardown(() => fs.rmSync(app.info.tmp, { recursive: true, force: true }));
-  const out = { core: await scenario(core, t), rhttp: await scenario(reg, t) };
-  // The fixtures note an uncaught exception instead of dying of it.
-  const uncaught = (app) => app.lines.filter((l) => l.at === 'process').map((l) => l.ev);
-  t.deepEqual(uncaught(reg), uncaught(core), 'uncaught exceptions in the fixture');
-  t.deepEqual(uncaught(core), [], 'uncaught exceptions in the core run');
-  return out;
-}
+/** `scenario` run against `fixture` on core, then on rhttp. */
+const differential = differentialScenario;
 
 /** `text` with Date values and the app's port masked. */
 function normalise(text, app) {
