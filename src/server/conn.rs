@@ -1467,6 +1467,37 @@ mod tests {
         assert_eq!(flush_error(&mut st, &reset), (libc::ECONNRESET, "write"));
     }
 
+    /// Whether the task was woken (a `Notify` permit is waiting), taking it.
+    fn woken(rt: &tokio::runtime::Runtime, conn: &Conn) -> bool {
+        rt.block_on(async {
+            tokio::time::timeout(Duration::from_millis(10), conn.wake.notified())
+                .await
+                .is_ok()
+        })
+    }
+
+    #[test]
+    fn held_body_bytes_count_in_flight_until_released() {
+        let rt = runtime();
+        let (conn, _peer) = conn_pair(&rt);
+        // JS drained a read's bytes, then held them back (`holdReads`).
+        conn.inflight.store(INFLIGHT_LIMIT / 2, Ordering::Relaxed);
+        assert!(!conn.consumed(INFLIGHT_LIMIT / 2));
+        conn.hold(INFLIGHT_LIMIT / 2);
+        conn.hold(INFLIGHT_LIMIT / 2 + 10);
+        assert_eq!(conn.inflight.load(Ordering::Relaxed), INFLIGHT_LIMIT + 10);
+        // Still at the limit: the task stays parked.
+        conn.release_held(10);
+        assert!(!woken(&rt, &conn));
+        // Below it: the task may read again.
+        conn.release_held(1);
+        assert!(woken(&rt, &conn));
+        // Further releases below the limit do not wake it again.
+        conn.release_held(INFLIGHT_LIMIT - 1);
+        assert!(!woken(&rt, &conn));
+        assert_eq!(conn.inflight.load(Ordering::Relaxed), 0);
+    }
+
     #[test]
     fn a_reset_behind_data_js_caught_up_with_is_taken_as_the_end() {
         let rt = runtime();
