@@ -417,6 +417,10 @@ class ClientSocket extends Socket {
     return this;
   }
 
+  _rhttpAsyncScope() {
+    return this[kAsyncResource];
+  }
+
   _destroy(err, cb) {
     clearTimeout(this[kConnectTimer]);
     this[kWantRef] = false;

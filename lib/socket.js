@@ -10,6 +10,7 @@ const util = require('node:util');
 const { binding, fast, PAUSE_BODY, PAUSE_SOCKET, PAUSE_GATE } = require('./native');
 const { connWrite, connWriteStr, connWriteHeadBuffer, ints: INTS } = fast;
 const { codes } = require('./internal/errors');
+const { inClosePhase } = require('./close_phase');
 const { validateNumber } = require('./internal/validators');
 
 const kId = Symbol('rhttp.connId');
@@ -620,6 +621,12 @@ class Socket extends net.Socket {
     return binding.connIdleFired(this[kId]);
   }
 
+  /** The async context of the socket's own events: core's accepted
+   * sockets' handles have none a program can see. */
+  _rhttpAsyncScope() {
+    return null;
+  }
+
   _destroy(err, cb) {
     // A write or end held for a hand-over goes out first, as core's would
     // have before the close.
@@ -638,16 +645,17 @@ class Socket extends net.Socket {
     const pending = this[kPendingWriteCb];
     this[kPendingWriteCb] = null;
     cb(err);
+    // Core emits 'close' from the handle's close callback.
+    const scope = this._rhttpAsyncScope();
+    inClosePhase(scope, emitCloseNT, this, !!err);
     if (pending) {
       // A failed write reports its error, as core's write callback does.
       // Any other destroy cancels the write, and libuv then calls it back
-      // with no error, before the handle's 'close'.
+      // with no error, before the handle's 'close' (close-phase callbacks
+      // run last in, first out).
       if (err && err.syscall === 'write') pending(err);
-      else setImmediate(pending, null);
+      else inClosePhase(scope, pending, null);
     }
-    // Core emits 'close' from the handle's close callback, a loop turn
-    // later, so pending nextTicks (a request's 'end') come first.
-    setImmediate(emitCloseNT, this, !!err);
     if (this._server) {
       this._server._connections--;
       if (this._server._emitCloseIfDrained) this._server._emitCloseIfDrained();

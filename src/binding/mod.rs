@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod client;
+pub mod close_phase;
 pub mod event_out;
 pub mod js_callback;
 pub mod js_load;
