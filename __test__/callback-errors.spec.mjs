@@ -133,6 +133,49 @@ test('server: a throwing handler on one connection leaves the others alone', asy
   t.deepEqual(lines.find((l) => l[0] === 'good')[1], ['r /0', 'r /1', 'r /2']);
 });
 
+// Connections read in one batch: core runs a handler's ticks at the end of
+// its own read, so one that throws is the process's uncaught exception and
+// the next connection's body callback knows nothing of it.
+test('server: a throw from a handler\'s nextTick does not fail another connection\'s body', async (t) => {
+  const lines = await sameInChild(t, `
+    let uncaught = 0;
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', () => { uncaught++; });
+    const answered = [];
+    const errors = [];
+    const s = http.createServer((req, res) => {
+      if (req.url.startsWith('/tick')) {
+        process.nextTick(() => { throw new Error('tick boom'); });
+        setTimeout(() => res.end('t'), 20);
+        return;
+      }
+      req.on('data', () => {});
+      req.on('end', () => { answered.push(req.url); res.end('b'); });
+    });
+    s.on('clientError', (err, socket) => { errors.push(err.code); socket.destroy(); });
+    const port = await listen(s);
+    const pairs = [0, 1, 2, 3, 4];
+    const conns = pairs.flatMap((i) => [
+      ['GET /tick' + i + ' HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'],
+      ['POST /body' + i + ' HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 4\\r\\n\\r\\nbody'],
+    ]).map(([bytes]) => {
+      const c = net.connect(port, '127.0.0.1');
+      c.on('error', () => {});
+      return { c, bytes, connected: new Promise((r) => c.on('connect', r)) };
+    });
+    await Promise.all(conns.map((x) => x.connected));
+    for (const x of conns) x.c.write(x.bytes);
+    await sleep(300);
+    for (const x of conns) x.c.destroy();
+    log('answered', answered.sort());
+    log('uncaught', uncaught, 'clientErrors', errors);
+  `);
+  t.deepEqual(lines, [
+    ['answered', ['/body0', '/body1', '/body2', '/body3', '/body4']],
+    ['uncaught', 5, 'clientErrors', []],
+  ]);
+});
+
 // The client: a target that sends a response head and the first piece of
 // its body, then each next piece 50 ms after the last.
 const splitTarget = (pieces) => `
