@@ -9,6 +9,7 @@
 
 import test from 'ava';
 import { IMPLS, MODES, observe, comparable, summary, semaphore } from './helpers/raw.mjs';
+import { sameInChild } from './helpers/child-scenario.mjs';
 
 const limit = semaphore(4);
 
@@ -130,4 +131,53 @@ test('a server with the default timeouts has the same timeout properties as core
     };
   });
   t.deepEqual(ours, core);
+});
+
+// The loop is busy across an idle keep-alive connection's deadline while
+// its next request arrives. Core runs the expired timer before it reads:
+// the socket is destroyed and the request never parsed. rhttp's io thread
+// read it already; the timeout's destroy must drop it, not emit 'request'
+// on a destroyed socket (whose answer then never went out).
+test('a request read while the loop was busy past the keep-alive deadline is dropped with the socket', async (t) => {
+  const lines = await sameInChild(t, `
+    const seen = [];
+    const server = http.createServer((req, res) => {
+      if (req.url === '/block') {
+        busy(500);
+        res.end('unblocked');
+        return;
+      }
+      seen.push('request ' + req.url);
+      res.on('finish', () => seen.push('finish ' + req.url));
+      res.end('hello');
+    });
+    server.keepAliveTimeout = 1; // the deadline: 1 + 1000 ms after the answer
+    let conns = 0;
+    server.on('connection', (socket) => {
+      if (++conns !== 1) return;
+      socket.on('timeout', () => seen.push('timeout'));
+      socket.on('close', () => seen.push('close'));
+    });
+    const port = await listen(server);
+    const idle = net.connect(port, '127.0.0.1');
+    idle.on('error', () => {});
+    let got = '';
+    idle.on('data', (d) => {
+      got += d;
+      if (!got.endsWith('hello') || idle.sentSecond) return;
+      idle.sentSecond = true;
+      setTimeout(() => {
+        const blocker = net.connect(port, '127.0.0.1', () => blocker.write('GET /block HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n'));
+        blocker.on('data', () => {});
+        blocker.on('error', () => {});
+      }, 800);
+      setTimeout(() => idle.write('GET /second HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'), 900);
+    });
+    idle.write('GET /first HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n');
+    await new Promise((resolve) => idle.on('close', resolve));
+    await sleep(100);
+    log(seen, got.split('HTTP/1.1 200').length - 1);
+    server.close();
+  `, { ms: 6000 });
+  t.deepEqual(lines, [[['request /first', 'finish /first', 'timeout', 'close'], 1]]);
 });

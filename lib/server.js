@@ -914,7 +914,9 @@ function handleSocketEvent(server, socket, id, kind, ev, at) {
   const parserEvent = kind <= EV_PARSE_ERROR || kind === EV_BODY_GATED;
   const state = socket[kState];
   if (!socket.destroyed) {
-    if (state) state.liveBatch = batchSeq;
+    // Only a parser event's callback destroys the socket amid a read: after
+    // any other event (a timeout, a drain) what follows is a later read.
+    if (state) state.liveBatch = parserEvent ? batchSeq : 0;
   } else if (!parserEvent || !state || state.liveBatch !== batchSeq ||
              (kind === EV_PARSE_ERROR && state.parseErrored)) {
     // Core's parser goes on through the rest of the read it was executing
