@@ -8,6 +8,9 @@ const { methods } = require('./lib/common');
 const { validateInteger } = require('./lib/internal/validators');
 const core = require('node:http');
 
+// net's connect functions before a library patches them (lib/net_stock.js).
+require('./lib/net_stock').netStock();
+
 // The client half (ClientRequest, Agent and the global agent, the response
 // parser) loads on first use: a server-only program never compiles it
 // (1.2 MB of RSS, and over a third of the lines of rhttp's JS).

@@ -40,6 +40,8 @@ function register() {
   // Once per thread, whichever copy of rhttp got there first.
   if (globalThis[kRegistered]) return;
   Object.defineProperty(globalThis, kRegistered, { value: __dirname });
+  // Before the program's modules can patch net (lib/net_stock.js).
+  require('./lib/net_stock').netStock();
 
   let rhttp = null; // loaded on first use: a program that never asks for http never loads the addon
   const load = Module._load;

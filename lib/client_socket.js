@@ -7,10 +7,12 @@
 
 const dns = require('node:dns');
 const { AsyncResource } = require('node:async_hooks');
-const { isIP } = require('node:net');
+const net = require('node:net');
+const { isIP } = net;
 
 const { Socket, ConnHandle, errnoError, kId, applyPauseBits, closeFd } = require('./socket');
 const { runNextTicks, TurnBudget } = require('./common');
+const { netIntercepted } = require('./net_stock');
 const {
   binding, unpackEvents, EVENT_WIDTH,
   EV_CONNECT, EV_DATA, EV_END, EV_FIN_READ, EV_CLOSE, EV_DRAIN, EV_TIMEOUT, EV_HANDED_OVER,
@@ -519,7 +521,7 @@ function lookupAndConnect(socket, options) {
   // Node 20 tries every address of both families (autoSelectFamily); here
   // they are tried one after another, the first family first.
   const autoSelect = family !== 4 && family !== 6 && !localAddress &&
-    (options.autoSelectFamily ?? require('node:net').getDefaultAutoSelectFamily());
+    (options.autoSelectFamily ?? net.getDefaultAutoSelectFamily());
   if (autoSelect) dnsopts.all = true;
   lookup(host, dnsopts, (err, ip, addressType) => {
     if (!autoSelect) socket.emit('lookup', err, ip, addressType, host);
@@ -567,6 +569,8 @@ function lookupAndConnect(socket, options) {
 
 /** net.createConnection for rhttp sockets. */
 function createConnection(...args) {
+  // Patched by a library that intercepts connections: let it see this one.
+  if (netIntercepted()) return net.createConnection(...args);
   const [options, cb] = normalizeConnectArgs(args);
   const socket = new ClientSocket(options);
   if (options.timeout) socket.setTimeout(options.timeout);
