@@ -145,7 +145,8 @@ test('server: a throw from a handler\'s nextTick does not fail another connectio
     const errors = [];
     const s = http.createServer((req, res) => {
       if (req.url.startsWith('/tick')) {
-        process.nextTick(() => { throw new Error('tick boom'); });
+        // A tick that queues the throwing one, as a framework's chain does.
+        process.nextTick(() => process.nextTick(() => { throw new Error('tick boom'); }));
         setTimeout(() => res.end('t'), 20);
         return;
       }

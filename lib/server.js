@@ -772,7 +772,10 @@ function runEvents(server, events, i = 0) {
       }
       if (events[at + 1] !== lastConn) {
         lastConn = events[at + 1];
-        if (bodyAhead(events, at)) queueBlameMarker();
+        // The ticks the batch's earlier connections queued (and the ticks
+        // those queue) ran in core at the end of their own reads: a throw
+        // there is not this connection's body callback's to answer for.
+        if (bodyAhead(events, at)) runNextTicks();
       }
       if (kind === EV_REQUEST || kind === EV_BODY_END) earlyHeaderFlush(server, kind, events, at);
       i += EVENT_WIDTH[kind];
@@ -783,8 +786,6 @@ function runEvents(server, events, i = 0) {
     // A throwing 'request' handler is an uncaught exception, as in core; the
     // rest of the batch still belongs to other requests, so keep going.
     if (callbackSocket !== null) callbackFailed();
-    blameSocket = null;
-    blameMarker = 0;
     if (i < n) process.nextTick(runEvents, server, events, i);
   }
 }
@@ -1453,39 +1454,14 @@ function earlyHeaderFlush(server, kind, ev, at) {
 function afterBodyCallback(server, id) {
   const socket = readSocket(server, id);
   if (socket === undefined) return;
-  if (blameMarker !== 0) blameSocket = socket;
-  else enterCallback(socket, CB_BODY);
+  enterCallback(socket, CB_BODY);
   flushBehind();
   runNextTicks();
   callbackSocket = null;
-  blameSocket = null;
-  blameMarker = 0;
 }
 
-// The ticks other connections' callbacks queued earlier in the batch ran in
-// core at the end of their own reads: one that throws there is an uncaught
-// exception, not this body callback's failure. A marker tick, queued where
-// the batch moves on to a connection with a body event ahead, hands the
-// blame to the body callback once the ticks before it ran.
+// The connection whose events the batch handled last (runEvents).
 let lastConn = -1;
-let markerSeq = 0;
-let blameMarker = 0; // the marker tick in the queue, or 0
-let blameSocket = null; // the body callback's socket, waiting for it
-
-function queueBlameMarker() {
-  markerSeq = (markerSeq + 1) | 0 || 1;
-  blameMarker = markerSeq;
-  process.nextTick(passBlame, markerSeq);
-}
-
-function passBlame(seq) {
-  if (seq !== blameMarker) return;
-  blameMarker = 0;
-  if (blameSocket !== null) {
-    enterCallback(blameSocket, CB_BODY);
-    blameSocket = null;
-  }
-}
 
 /** Whether the run of events of the connection at `at` has a body event. */
 function bodyAhead(events, at) {
