@@ -652,14 +652,10 @@ test.serial('http-proxy-middleware: upstream refused, reset before and mid-respo
 // the close phase, before the upstream socket's (libuv runs close callbacks
 // last-closed-first), and http-proxy-middleware's own 'close' listener
 // destroys proxyRes without an error: proxyRes hears 'aborted', 'close'.
-// rhttp's client aborts proxyRes with ECONNRESET in the same turn as the
-// request's 'error' (the loop-turn placement of README's known
-// differences), before that: proxyRes, which has an 'error' listener here,
-// also hears 'error ECONNRESET'. The client's bytes are the same. Repros:
-// /tmp/expresslibs-repro/destroy-close-order.js (core and rhttp), mix.js
-// (rhttp's server with core's client behaves as core; core's server with
-// rhttp's client as rhttp), client-reset-aborted-turn.js (client only).
-test.failing('http-proxy-middleware: upstream reset mid-response, an on.error that destroys the response: the events proxyRes hears', async (t) => {
+// rhttp's sockets emitted 'close' from an immediate, first-in first-out,
+// so proxyRes also heard 'error ECONNRESET' until they closed in libuv's
+// close phase too. Repro: /tmp/expresslibs-repro/destroy-close-order.js.
+test('http-proxy-middleware: upstream reset mid-response, an on.error that destroys the response: the events proxyRes hears', async (t) => {
   const { core, rhttp } = await differential(t, HPM, async (app) => {
     const client = await exchange(t, app, [head('GET', '/custom-error/reset-mid', 'custom-mid')]);
     return { client, notes: await notes(app, 'custom-mid', /^upstream a req: close/, { ordered: false }) };

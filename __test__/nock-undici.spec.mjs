@@ -10,12 +10,12 @@
 // local server got) and they must be deep-equal. Ports are masked.
 //   nock 15 intercepts through @mswjs/interceptors 0.44, which patches core's
 // net.Socket.prototype.connect (not http.request / ClientRequest). rhttp's
-// client sockets connect through their own connect(), so with the default
-// agent nock never sees rhttp's requests: those tests are `test.failing`
-// (see /tmp/nock-repro/default-agent.js). With an agent whose
-// createConnection is net.createConnection (NOCK_TRANSPORT=net) the sockets
-// are core's, msw intercepts them in both runs, and rhttp's ClientRequest /
-// IncomingMessage are compared over msw's socket.
+// client sockets connect through Rust; while that method is patched rhttp's
+// agent connects through net instead, so nock sees rhttp's requests with the
+// default agent too. With an agent whose createConnection is
+// net.createConnection (NOCK_TRANSPORT=net) the sockets are core's in both
+// runs, and rhttp's ClientRequest / IncomingMessage are compared over msw's
+// socket.
 //
 // Part 2, undici (server side). fixtures/undici-server.js, a plain
 // http.createServer app, runs on core and under register
@@ -32,14 +32,12 @@
 //
 // Known differences, kept as `test.failing` (standalone scripts in
 // /tmp/nock-repro/, each run as `node x.js` and `node -r register.js x.js`):
-// - nock with the default agent: rhttp's sockets are not intercepted
-//   (default-agent.js);
 // - nock loaded with require() under register patches core's Agent, not
 //   rhttp's: a socket kept alive while nock was restored bypasses the mock
 //   after activate() (require-esm.js);
 // - a request at the keep-alive deadline of an idle connection while the
-//   server is busy: core resets it unread, rhttp handles it
-//   (keepalive-deadline-blocked.js, keepalive-deadline.js).
+//   server is busy: core resets it unread, rhttp answers it
+//   (keepalive-deadline.js).
 
 import anyTest from 'ava';
 import { spawn } from 'node:child_process';
@@ -239,20 +237,22 @@ test('nock (net sockets): got: JSON GET / POST, HTTPError, RequestError, got tim
 });
 
 // ---------------------------------------------------------------------------
-// Part 1: nock with the default agent: rhttp's sockets are not intercepted.
-// Under register every mocked request goes to the network (here
-// 127.0.0.1:<CLOSED>: ECONNREFUSED) and disableNetConnect does not apply.
-// Cause: lib/client_socket.js ClientSocket#connect (and Agent's
-// createConnection, which makes a ClientSocket) never call
-// net.Socket.prototype.connect, the one place msw patches.
-// Repro: /tmp/nock-repro/default-agent.js.
+// Part 1: nock with the default agent. rhttp's own sockets connect through
+// Rust and never call net.Socket.prototype.connect, the one place msw
+// patches: while it is patched, rhttp's agent connects through net
+// (lib/net_stock.js), so nock sees every request as on core. (Before that,
+// every mocked request went to the network and disableNetConnect did not
+// apply: /tmp/nock-repro/default-agent.js.)
 
-for (const [scenario, what] of [
+for (const [scenario, what, env] of [
   ['reply', 'http.get / http.request replies'],
   ['netConnect', 'disableNetConnect through http.get, axios and got'],
+  ['allowUnmocked', 'allowUnmocked lets an unmocked path through to a real server'],
+  ['abort', 'abort and destroy mid-reply'],
+  ['restore', 'restore() lets requests through, activate() intercepts again (nock loaded by import())', { NOCK_LOAD: 'import' }],
 ]) {
-  failing(`nock (default agent): ${what}`, async (t) => {
-    await nockDifferential(t, scenario);
+  test(`nock (default agent): ${what}`, async (t) => {
+    await nockDifferential(t, scenario, env);
   });
 }
 
@@ -561,14 +561,11 @@ test('undici: the server ends an idle kept-alive connection (keepAliveTimeout 1 
 // deadline while the server's event loop is busy across it (/block). Core
 // runs its timer first: the connection is destroyed with the request unread
 // and the kernel resets it: undici reports read ECONNRESET, the server
-// never emits 'request'. rhttp has read the request already (Rust reads
-// eagerly) and its events hold both the request and the stale timeout: it
-// emits 'request' and either answers it (the request came first: the timer
-// is muted) or, when the timeout came first (lib/server.js handleSocketEvent
-// EV_TIMEOUT -> Socket#_rhttpTimeoutLive -> socketOnTimeout destroys), still
-// emits 'request' after the destroy, whose answer never leaves ('finish'
-// never comes) and the client sees a clean close (SocketError "other side
-// closed"). Without /block the last case happens now and then under load.
+// never emits 'request'. rhttp's io thread read the request before the
+// deadline, so its idle timer (which runs in Rust) saw the connection
+// active and never fired: the server answers. (When Rust's timeout did come
+// first in the batch, rhttp emitted 'request' on the destroyed socket; that
+// is fixed and covered in timeouts.spec.mjs.)
 // /tmp/nock-repro/keepalive-deadline-blocked.js, keepalive-deadline.js.
 failing('undici: a request at the keep-alive deadline while the server is busy: core resets it unread', async (t) => {
   await serverDifferential(t, async (app) => {

@@ -249,8 +249,8 @@ test.serial('restify: handleUncaughtExceptions (sync throw, throw from a timer, 
       noResponse: [head('GET', '/no-response', 'no-response')],
       sendNumber: [head('GET', '/send/number', 'send-number')],
     });
-    // On its own: read in one batch with another request's throw, rhttp
-    // loses its body's end (the test.failing below).
+    // On its own: in one batch with another request's throw is the test
+    // below.
     Object.assign(out, await all(t, app, { throwOnEnd: [typed('POST', '/throw-on-end', 'throw-on-end', 'text/plain', 'body')] }));
     return out;
   });
@@ -263,19 +263,15 @@ test.serial('restify: handleUncaughtExceptions (sync throw, throw from a timer, 
   t.regex(core.noResponse.client.got, /reached the end of the handler chain/);
 });
 
-// rhttp differs: a POST on one connection never gets its body's 'end' (so
-// no answer) when another connection's request, read in the same batch,
-// throws from a process.nextTick (restify answers res.send(42) from its
-// handler chain's ticks; writeHead throws ERR_HTTP_INVALID_STATUS_CODE).
-// lib/server.js runs pending ticks inside the POST's body callback
-// (afterBodyCallback: enterCallback(CB_BODY) + runNextTicks(), core's
-// MakeCallback), so the other request's throw is blamed on the POST's
-// connection: runEvents' finally calls callbackFailed() for it, and
-// droppedAfterCallbackError() then drops its body end. In core each
-// connection's read is its own libuv callback: the tick runs, and throws,
-// before the POST is read. Repro without restify:
-// /tmp/restify-repro/tick-throw-blamed.js (and restify-batch.js).
-test.serial.failing('restify: a throw from another request\'s tick does not cost a POST its body\'s end', async (t) => {
+// A POST on one connection, read in the same batch as another
+// connection's request whose handler chain throws from a process.nextTick
+// (restify answers res.send(42) from its chain's ticks; writeHead throws
+// ERR_HTTP_INVALID_STATUS_CODE). rhttp ran those ticks inside the POST's
+// body callback and blamed the throw on the POST's connection, which then
+// never got its body's 'end'. In core each connection's read is its own
+// libuv callback: the tick runs, and throws, before the POST is read.
+// Repro without restify: /tmp/restify-repro/tick-throw-blamed.js.
+test.serial('restify: a throw from another request\'s tick does not cost a POST its body\'s end', async (t) => {
   const { core, rhttp } = await differential(t, RESTIFY, async (app) => {
     // Pairs, all at once, so that rhttp reads a pair in one batch (one
     // pair alone sometimes comes in two).
