@@ -165,3 +165,23 @@ test('a worker whose socket is closing exits cleanly', async (t) => {
   `);
   t.deepEqual(lines, [['worker', 'destroyed'], ['exit', 0]]);
 });
+
+// A program that loads the module afresh (its require cache cleared, as
+// test runners and hot reloaders do) gets a second copy of rhttp's JS over
+// the same addon: sockets of both copies close.
+test('sockets of a module loaded twice both close', async (t) => {
+  const lines = await sameInChild(t, `${SERVER}
+    const mod = Object.keys(require.cache).find((k) => require.cache[k].exports === http) || 'node:http';
+    for (const k of Object.keys(require.cache)) delete require.cache[k];
+    const again = require(mod);
+    for (const [name, impl] of [['first', http], ['second', again]]) {
+      const server = impl.createServer((req) => {
+        req.socket.on('close', () => log(name, 'close'));
+        req.socket.destroy();
+      });
+      await gets(await listen(server), 1);
+      server.close();
+    }
+  `);
+  t.deepEqual(lines, [['first', 'close'], ['second', 'close']]);
+});

@@ -10,14 +10,15 @@ const { binding } = require('./native');
 const pending = new Map();
 let lastToken = 0;
 
-binding.closePhaseInit(dispatch);
+// This load's dispatcher (a program may load rhttp's JS more than once).
+const dispatcher = binding.closePhaseInit(dispatch);
 
 /** Runs `fn(a, b)` in this loop turn's close phase, in `scope` (an
  * AsyncResource) when given. */
 function inClosePhase(scope, fn, a, b) {
   lastToken = (lastToken + 1) >>> 0;
   pending.set(lastToken, [scope, fn, a, b]);
-  binding.closeLater(lastToken);
+  binding.closeLater(dispatcher, lastToken);
 }
 
 function dispatch(token) {

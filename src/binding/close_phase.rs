@@ -26,8 +26,8 @@ extern "C" {
 }
 const UV_IDLE: c_int = 6;
 
-/// The JS thread's dispatcher: `(token) => void`, run in an async context
-/// of its own, as core's handle callbacks run in the handle's.
+/// A dispatcher: JS's `(token) => void`, run in an async context of its
+/// own, as core's handle callbacks run in the handle's.
 struct Dispatcher {
     env: sys::napi_env,
     function: sys::napi_ref,
@@ -36,12 +36,16 @@ struct Dispatcher {
 }
 
 thread_local! {
-    /// One per JS thread (the main thread and each worker): set by
-    /// `closePhaseInit`, cleared when the env is torn down.
-    static DISPATCHER: RefCell<Option<Dispatcher>> = const { RefCell::new(None) };
+    /// The JS thread's dispatchers (the main thread's, each worker's), one
+    /// per load of rhttp's JS: a program that loads it afresh (its module
+    /// cache cleared) runs the addon's exports again, and the sockets of
+    /// the first load still close through the first dispatcher. Dropped
+    /// when the env is torn down.
+    static DISPATCHERS: RefCell<Vec<Dispatcher>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Words of a `uv_idle_t` (u64-aligned, as libuv's structs are).
+/// Words of a handle: a `uv_idle_t` (u64-aligned, as libuv's structs
+/// are), then the dispatcher's index.
 fn handle_words() -> Result<usize> {
     static WORDS: OnceCell<usize> = OnceCell::new();
     WORDS
@@ -54,14 +58,15 @@ fn handle_words() -> Result<usize> {
                     format!("rhttp: unexpected uv_idle_t size {bytes}"),
                 ));
             }
-            Ok(bytes.div_ceil(8))
+            Ok(bytes.div_ceil(8) + 1)
         })
         .copied()
 }
 
-/// Registers `dispatch(token)` as this JS thread's close-phase callback.
+/// Registers `dispatch(token)` as a close-phase callback of this JS
+/// thread; returns its index for `closeLater`.
 #[napi(js_name = "closePhaseInit", catch_unwind)]
-pub fn close_phase_init(env: Env, dispatch: Function<'_, u32, Unknown<'_>>) -> Result<()> {
+pub fn close_phase_init(env: Env, dispatch: Function<'_, u32, Unknown<'_>>) -> Result<u32> {
     handle_words()?;
     let raw = env.raw();
     let mut function = ptr::null_mut();
@@ -89,44 +94,46 @@ pub fn close_phase_init(env: Env, dispatch: Function<'_, u32, Unknown<'_>>) -> R
             &mut context
         ))?;
         check_status!(sys::napi_get_uv_event_loop(raw, &mut uv_loop))?;
-        check_status!(sys::napi_add_env_cleanup_hook(
-            raw,
-            Some(forget_dispatcher),
-            ptr::null_mut()
-        ))?;
     }
-    let old = DISPATCHER.replace(Some(Dispatcher {
-        env: raw,
-        function,
-        context,
-        uv_loop,
-    }));
-    if let Some(old) = old {
-        // SAFETY: the reference was made on this env, which is still alive.
-        unsafe { sys::napi_delete_reference(old.env, old.function) };
-    }
-    Ok(())
+    DISPATCHERS.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.is_empty() {
+            // SAFETY: the env of the call in progress; one hook per env.
+            check_status!(unsafe {
+                sys::napi_add_env_cleanup_hook(raw, Some(forget_dispatchers), ptr::null_mut())
+            })?;
+        }
+        d.push(Dispatcher {
+            env: raw,
+            function,
+            context,
+            uv_loop,
+        });
+        Ok((d.len() - 1) as u32)
+    })
 }
 
 /// The env is going: later close callbacks only free their handle.
-unsafe extern "C" fn forget_dispatcher(_: *mut c_void) {
-    DISPATCHER.with(|d| d.borrow_mut().take());
+unsafe extern "C" fn forget_dispatchers(_: *mut c_void) {
+    DISPATCHERS.with(|d| d.borrow_mut().clear());
 }
 
-/// Calls `dispatch(token)` in this loop turn's close phase.
+/// Calls dispatcher `dispatcher`'s `dispatch(token)` in this loop turn's
+/// close phase.
 #[napi(js_name = "closeLater", catch_unwind)]
-pub fn close_later(token: u32) -> Result<()> {
+pub fn close_later(dispatcher: u32, token: u32) -> Result<()> {
     let words = handle_words()?;
-    let uv_loop = DISPATCHER.with(|d| d.borrow().as_ref().map(|d| d.uv_loop));
+    let uv_loop = DISPATCHERS.with(|d| d.borrow().get(dispatcher as usize).map(|d| d.uv_loop));
     let uv_loop = uv_loop.ok_or_else(|| {
         Error::new(
             Status::GenericFailure,
-            "rhttp: closePhaseInit was not called",
+            "rhttp: no such close-phase dispatcher",
         )
     })?;
     let handle = Box::into_raw(vec![0u64; words].into_boxed_slice()) as *mut u64;
-    // SAFETY: `handle` is zeroed memory of uv_idle_t's size and alignment,
-    // owned by libuv until `on_close` frees it; this is the loop's thread.
+    // SAFETY: `handle` is zeroed memory of uv_idle_t's size and alignment
+    // and a word more, owned by libuv until `on_close` frees it; this is
+    // the loop's thread.
     unsafe {
         let status = uv_idle_init(uv_loop, handle.cast());
         if status != 0 {
@@ -137,6 +144,7 @@ pub fn close_later(token: u32) -> Result<()> {
             ));
         }
         *handle.cast::<*mut c_void>() = token as usize as *mut c_void;
+        *handle.add(words - 1) = u64::from(dispatcher);
         uv_close(handle.cast(), Some(on_close));
     }
     Ok(())
@@ -149,67 +157,66 @@ unsafe fn free_handle(handle: *mut u64, words: usize) {
 }
 
 unsafe extern "C" fn on_close(handle: *mut c_void) {
+    // `close_later` made the handle, so its size is known.
+    let Ok(words) = handle_words() else {
+        return;
+    };
     let token = *handle.cast::<*mut c_void>() as usize as u32;
-    if let Ok(words) = handle_words() {
-        free_handle(handle.cast(), words);
-    }
+    let dispatcher = *handle.cast::<u64>().add(words - 1) as usize;
+    free_handle(handle.cast(), words);
     // A panic must not unwind into libuv.
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        DISPATCHER.with(|d| {
-            if let Some(d) = d.borrow().as_ref() {
-                d.dispatch(token);
-            }
-        })
+        // Copied out: the dispatch runs JS, which may register another.
+        let target = DISPATCHERS.with(|d| {
+            d.borrow()
+                .get(dispatcher)
+                .map(|d| (d.env, d.function, d.context))
+        });
+        if let Some((env, function, context)) = target {
+            dispatch(env, function, context, token);
+        }
     }));
 }
 
-impl Dispatcher {
-    /// As core's `MakeCallback` from a handle's close callback: the tick
-    /// queue and microtasks run after, and a throw is an uncaught exception.
-    fn dispatch(&self, token: u32) {
-        let env = self.env;
-        // SAFETY: this runs on the env's JS thread, from the loop, outside
-        // any other N-API call; the scope bounds the handles made here.
-        unsafe {
-            let mut scope = ptr::null_mut();
-            if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
-                return;
-            }
-            let mut function = ptr::null_mut();
-            let mut global = ptr::null_mut();
-            let mut arg = ptr::null_mut();
-            let mut result = ptr::null_mut();
-            if sys::napi_get_reference_value(env, self.function, &mut function)
-                == sys::Status::napi_ok
-                && !function.is_null()
-                && sys::napi_get_global(env, &mut global) == sys::Status::napi_ok
-                && sys::napi_create_uint32(env, token, &mut arg) == sys::Status::napi_ok
+/// As core's `MakeCallback` from a handle's close callback: the tick queue
+/// and microtasks run after, and a throw is an uncaught exception.
+fn dispatch(
+    env: sys::napi_env,
+    function_ref: sys::napi_ref,
+    context: sys::napi_async_context,
+    token: u32,
+) {
+    // SAFETY: this runs on the env's JS thread, from the loop, outside any
+    // other N-API call; the scope bounds the handles made here.
+    unsafe {
+        let mut scope = ptr::null_mut();
+        if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
+            return;
+        }
+        let mut function = ptr::null_mut();
+        let mut global = ptr::null_mut();
+        let mut arg = ptr::null_mut();
+        let mut result = ptr::null_mut();
+        if sys::napi_get_reference_value(env, function_ref, &mut function) == sys::Status::napi_ok
+            && !function.is_null()
+            && sys::napi_get_global(env, &mut global) == sys::Status::napi_ok
+            && sys::napi_create_uint32(env, token, &mut arg) == sys::Status::napi_ok
+        {
+            let status =
+                sys::napi_make_callback(env, context, global, function, 1, &arg, &mut result);
+            // Also "pending exception" when JS may no longer run (the env
+            // is stopping): then there is none to report.
+            let mut thrown = false;
+            if status == sys::Status::napi_pending_exception
+                && sys::napi_is_exception_pending(env, &mut thrown) == sys::Status::napi_ok
+                && thrown
             {
-                let status = sys::napi_make_callback(
-                    env,
-                    self.context,
-                    global,
-                    function,
-                    1,
-                    &arg,
-                    &mut result,
-                );
-                // Also "pending exception" when JS may no longer run (the
-                // env is stopping): then there is none to report.
-                let mut thrown = false;
-                if status == sys::Status::napi_pending_exception
-                    && sys::napi_is_exception_pending(env, &mut thrown) == sys::Status::napi_ok
-                    && thrown
-                {
-                    let mut error = ptr::null_mut();
-                    if sys::napi_get_and_clear_last_exception(env, &mut error)
-                        == sys::Status::napi_ok
-                    {
-                        sys::napi_fatal_exception(env, error);
-                    }
+                let mut error = ptr::null_mut();
+                if sys::napi_get_and_clear_last_exception(env, &mut error) == sys::Status::napi_ok {
+                    sys::napi_fatal_exception(env, error);
                 }
             }
-            sys::napi_close_handle_scope(env, scope);
         }
+        sys::napi_close_handle_scope(env, scope);
     }
 }
