@@ -483,6 +483,21 @@ impl Conn {
                 // A failure needs no report: the connection is going.
                 let _ = self.send_accepted(st);
             }
+            // libuv closes the descriptor in the call: the peer hears the
+            // FIN now, not when the task gets to it. (With bytes unread in
+            // the kernel the close is a reset, which only the close sends.)
+            // (Not after `reset_and_destroy`, which asked for the reset.)
+            if st.out.is_empty()
+                && !st.handed_over
+                && !st.fin_sent
+                && !st.destroy_requested
+                && st.write_error.is_none()
+                && !st.closed
+                && self.stream.unread_bytes() == 0
+            {
+                st.fin_sent = true;
+                let _ = self.stream.shutdown_write();
+            }
             st.destroy_requested = true;
         });
     }
@@ -1395,6 +1410,31 @@ mod tests {
         assert_eq!(read_within(&mut peer, Duration::from_secs(5)), Some(vec![]));
         assert!(lock(&conn.shared).fin_sent);
         assert_eq!(conn.write(b"late", false), WriteStatus::Closed);
+    }
+
+    #[test]
+    fn a_destroy_with_nothing_queued_or_unread_sends_the_fin_from_the_calling_thread() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        assert_eq!(conn.write(b"bye", false), WriteStatus::Flushed);
+        conn.destroy();
+        assert_eq!(received(&mut peer, 3), b"bye");
+        assert_eq!(read_within(&mut peer, Duration::from_secs(5)), Some(vec![]));
+        assert!(lock(&conn.shared).fin_sent);
+    }
+
+    #[test]
+    fn a_destroy_with_bytes_unread_or_after_a_reset_request_sends_no_fin() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        std::io::Write::write_all(&mut peer, b"unread").unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        conn.destroy();
+        assert!(!lock(&conn.shared).fin_sent);
+        let (conn, _peer) = conn_pair(&rt);
+        assert!(conn.reset_and_destroy());
+        conn.destroy();
+        assert!(!lock(&conn.shared).fin_sent);
     }
 
     #[test]
