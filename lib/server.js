@@ -575,7 +575,7 @@ Server.prototype.closeIdleConnections = function() {
   for (const socket of [...this[kSockets].values()]) {
     const state = socket[kState];
     if (state === null) continue;
-    if (state && (state.incoming.length > 0 || state.parsing !== null)) continue;
+    if (state && (state.messageOpen || state.incoming.length > 0 || state.parsing !== null)) continue;
     if (socket._httpMessage && !socket._httpMessage.finished) continue;
     socket.destroy();
   }
@@ -1051,6 +1051,10 @@ function connectionListener(socket) {
     incoming: [],
     // The request whose body is still arriving.
     parsing: null,
+    // A message is under way (core's parser last_message_start_): from the
+    // connection's start, and from each head, until the message completes.
+    // closeIdleConnections leaves such a connection alone.
+    messageOpen: true,
     outgoingData: 0,
     requestsCount: 0,
     keepAliveTimeoutSet: false,
@@ -1288,6 +1292,7 @@ function onParseError(socket, code, reason, bytesParsed, rawPacket) {
 function onRequestHead(server, socket, head, flags) {
   const state = socket[kState];
   if (!state) return;
+  state.messageOpen = true;
   if ((flags & (REQ_PIPELINED | REQ_UPGRADE)) === REQ_PIPELINED && socket._rhttpCorkForTick) {
     socket._rhttpCorkForTick();
   }
@@ -1345,6 +1350,7 @@ function onRequestHead(server, socket, head, flags) {
   callbackSocket = null;
   if (!hasBody) {
     req.complete = true;
+    state.messageOpen = false;
     enterCallback(socket, CB_MESSAGE_COMPLETE);
     req.push(null);
     callbackSocket = null;
@@ -1478,6 +1484,7 @@ function onBodyEnd(socket, trailers) {
   if (!req) return;
   state.parsing = null;
   req.complete = true;
+  state.messageOpen = false;
   if (trailers !== null) {
     // Trailers reach core's JS in blocks, capped as a head's are.
     const list = keptRawHeaders(splitTrailers(trailers), state.maxHeaderPairs);
