@@ -16,12 +16,14 @@
 import test from 'ava';
 import { createRequire } from 'node:module';
 import { differentialScenario } from './fixtures/apps.mjs';
-import { rawClient, complete } from './helpers/raw-client.mjs';
+import { complete } from './helpers/raw-client.mjs';
+import {
+  sleep, connect, head, exchange, notes, all, bodyOf, jsonOf, statusOf,
+} from './helpers/lib-scenario.mjs';
 
 const require = createRequire(import.meta.url);
 const crypto = require('node:crypto');
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
 
 // ---------------------------------------------------------------------------
@@ -30,88 +32,7 @@ const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
 /** `scenario` run against `fixture` on core, then on rhttp. */
 const differential = differentialScenario;
 
-/** `text` with Date values and the run's ports (the app's, and any others
- * its ready line lists) masked. (So no number the tests send or expect is
- * in the ephemeral range, 32768-60999: it could be a port in one run.) */
-function normalise(text, app) {
-  let out = text.replace(/^(date: ).*$/gim, '$1<date>');
-  for (const [name, port] of Object.entries({ port: app.info.port, ...app.info.ports })) {
-    out = out.replace(new RegExp(`\\b${port}\\b`, 'g'), `<${name}>`);
-  }
-  return out;
-}
-
-/** A raw client connection to `app`. */
-function connect(t, app, { allowHalfOpen = false } = {}) {
-  const c = rawClient(t, app.info.port, { allowHalfOpen });
-  /** What the client saw: the bytes, whether the server ended (FIN) the
-   * connection, and any socket error (ECONNRESET: the server reset it). */
-  c.view = () => ({ got: normalise(c.text(), app), ended: c.state.ended, closed: c.state.closed, error: c.state.error });
-  return c;
-}
-
-/** A request head; `x-id` names the request in the fixture's notes. */
-function head(method, path, id, headers = {}) {
-  const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', `x-id: ${id}`];
-  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
-  return `${lines.join('\r\n')}\r\n\r\n`;
-}
-
-/** One connection: send the pieces, wait (bounded) for `n` complete
- * responses, then up to `linger` ms more for the server to close. */
-async function exchange(t, app, pieces, { ms = 3000, n = 1, linger = 150 } = {}) {
-  const c = connect(t, app);
-  await c.send(...pieces);
-  if (await c.until(() => complete(c.text()) >= n || c.state.closed, ms)) await c.closes(linger);
-  c.socket.destroy();
-  return c.view();
-}
-
-/** The fixture's notes about request `id`, grouped by who heard them, once
- * a note matching `until` came (bounded) and the rest had `settle` ms to
- * follow; and (`order`, unless `ordered` is false) every note as 'at: ev',
- * in the order they came, so the order across groups is compared too
- * (`ordered` may instead pick the groups that go in `order`: a function of
- * the group's name). Groups in `unordered` are compared as sets: sorted,
- * and not in `order`. */
-async function notes(app, id, until, { ms = 3000, settle = 100, ordered = true, unordered = [] } = {}) {
-  const inOrder = (at) => !unordered.includes(at) && (typeof ordered === 'function' ? ordered(at) : true);
-  if (until) {
-    await app.waitLine((l) => l.id === id && until.test(`${l.at}: ${l.ev}`), ms, String(until)).catch(() => {});
-  }
-  await sleep(settle);
-  const out = {};
-  const order = [];
-  for (const l of app.lines) {
-    if (l.id !== id) continue;
-    const ev = normalise(l.ev, app);
-    (out[l.at] ||= []).push(ev);
-    if (inOrder(l.at)) order.push(`${l.at}: ${ev}`);
-  }
-  for (const at of unordered) out[at]?.sort();
-  if (ordered) out.order = order;
-  return out;
-}
-
-/** Runs each case ({ name: pieces }) on its own connection, all at once
- * (each names its request with x-id), and returns what the client saw and
- * the notes of each, once a note matching `until` came (by default: its
- * response closed). */
-async function all(t, app, cases, { until = /^res: close/, ordered = true, unordered } = {}) {
-  const entries = await Promise.all(Object.entries(cases).map(async ([key, pieces]) => {
-    const id = pieces[0].match(/x-id: (.*)\r\n/)[1];
-    const client = await exchange(t, app, pieces);
-    return [key, { client, notes: await notes(app, id, until, { ordered, unordered }) }];
-  }));
-  return Object.fromEntries(entries);
-}
-
-/** The body of the first response in `got` (latin1 text, as read). */
-const bodyOf = (got) => got.slice(got.indexOf('\r\n\r\n') + 4);
-/** The first response's body, as JSON in UTF-8. */
-const jsonOf = (got) => JSON.parse(Buffer.from(bodyOf(got), 'latin1').toString('utf8'));
 /** The status code of the first response in `got`. */
-const statusOf = (got) => Number(got.split(' ')[1]);
 
 const BOUNDARY = '----rhttpBoundaryExpressLibs0q9';
 

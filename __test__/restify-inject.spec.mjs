@@ -25,13 +25,15 @@
 import test from 'ava';
 import { createRequire } from 'node:module';
 import { differentialScenario } from './fixtures/apps.mjs';
-import { rawClient, complete } from './helpers/raw-client.mjs';
+import { complete } from './helpers/raw-client.mjs';
+import {
+  sleep, connect, head, typed, jsonHead, exchange, notes, all, bodyOf, jsonOf, statusOf,
+} from './helpers/lib-scenario.mjs';
 
 const require = createRequire(import.meta.url);
 const net = require('node:net');
 const zlib = require('node:zlib');
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------
 // Harness (as in server-libs.spec.mjs)
@@ -39,78 +41,6 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** `scenario` run against `fixture` on core, then on rhttp. */
 const differential = differentialScenario;
 
-/** `text` with Date values and the app's port masked. */
-function normalise(text, app) {
-  return text
-    .replace(/^(date: ).*$/gim, '$1<date>')
-    .replace(new RegExp(`\\b${app.info.port}\\b`, 'g'), '<port>');
-}
-
-/** A raw client connection to `app`. */
-function connect(t, app, { allowHalfOpen = false } = {}) {
-  const c = rawClient(t, app.info.port, { allowHalfOpen });
-  /** What the client saw: the bytes, whether the server ended (FIN) the
-   * connection, and any socket error (ECONNRESET: the server reset it). */
-  c.view = () => ({ got: normalise(c.text(), app), ended: c.state.ended, closed: c.state.closed, error: c.state.error });
-  return c;
-}
-
-/** A request head; `x-id` names the request in the fixture's notes. */
-function head(method, path, id, headers = {}, version = '1.1') {
-  const lines = [`${method} ${path} HTTP/${version}`, 'Host: 127.0.0.1', `x-id: ${id}`];
-  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
-  return `${lines.join('\r\n')}\r\n\r\n`;
-}
-
-/** A request with a body of `type`, head and body in one write. */
-const typed = (method, path, id, type, body, extra = {}) =>
-  head(method, path, id, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra }) + body;
-const jsonHead = (method, path, id, body, extra) => typed(method, path, id, 'application/json', body, extra);
-
-/** One connection: send the pieces, wait (bounded) for `n` complete
- * responses, then up to `linger` ms more for the server to close. */
-async function exchange(t, app, pieces, { ms = 3000, head: isHead = false, n = 1, linger = 150 } = {}) {
-  const c = connect(t, app);
-  await c.send(...pieces);
-  if (await c.until(() => complete(c.text(), { head: isHead }) >= n || c.state.closed, ms)) await c.closes(linger);
-  c.socket.destroy();
-  return c.view();
-}
-
-/** The fixture's notes about request `id`, grouped by who heard them, once
- * a note matching `until` came (bounded) and the rest had `settle` ms to
- * follow; and every note as 'at: ev', in the order they came, so the order
- * across groups is compared too. */
-async function notes(app, id, until, { ms = 3000, settle = 100 } = {}) {
-  if (until) {
-    await app.waitLine((l) => l.id === id && until.test(`${l.at}: ${l.ev}`), ms, String(until)).catch(() => {});
-  }
-  await sleep(settle);
-  const out = { order: [] };
-  for (const l of app.lines) {
-    if (l.id !== id) continue;
-    (out[l.at] ||= []).push(l.ev);
-    out.order.push(`${l.at}: ${l.ev}`);
-  }
-  return out;
-}
-
-/** Runs each case ({ name: pieces }) on its own connection, all at once
- * (each names its request with x-id), and returns what the client saw and
- * the notes of each, once its response is closed. */
-async function all(t, app, cases, { until = /^res: close/ } = {}) {
-  const entries = await Promise.all(Object.entries(cases).map(async ([name, pieces]) => {
-    const id = pieces[0].match(/x-id: (.*)\r\n/)[1];
-    const client = await exchange(t, app, pieces, { head: /^HEAD /.test(pieces[0]) });
-    return [name, { client, notes: await notes(app, id, until) }];
-  }));
-  return Object.fromEntries(entries);
-}
-
-/** The body of the first response in `got` (latin1 text, as read). */
-const bodyOf = (got) => got.slice(got.indexOf('\r\n\r\n') + 4);
-/** The first response's body, as JSON in UTF-8. */
-const jsonOf = (got) => JSON.parse(Buffer.from(bodyOf(got), 'latin1').toString('utf8'));
 /** A chunked body (latin1 text) without its framing, as bytes. */
 function unchunk(body) {
   const out = [];
@@ -123,7 +53,6 @@ function unchunk(body) {
   }
 }
 /** The first response's status code. */
-const statusOf = (got) => Number(got.split(' ')[1]);
 
 // ---------------------------------------------------------------------------
 // restify 11

@@ -1,0 +1,98 @@
+// What the server-library specs (server-libs, express-libs, restify-inject)
+// share: raw requests named by an `x-id` header, what a raw client saw of
+// them, and the notes a fixture logged about each (`{ id, at, ev }` lines,
+// see fixtures/apps.mjs). Each spec runs a scenario built from these
+// against its fixture on core and on rhttp and compares the two.
+
+import { rawClient, complete } from './raw-client.mjs';
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `text` with Date values and the run's ports (the app's, and any others
+ * its ready line lists as `ports`) masked. (So no number the tests send or
+ * expect is in the ephemeral range, 32768-60999: it could be a port.) */
+export function normalise(text, app) {
+  let out = text.replace(/^(date: ).*$/gim, '$1<date>');
+  for (const [name, port] of Object.entries({ port: app.info.port, ...app.info.ports })) {
+    out = out.replace(new RegExp(`\\b${port}\\b`, 'g'), `<${name}>`);
+  }
+  return out;
+}
+
+/** A raw client connection to `app`. */
+export function connect(t, app, { allowHalfOpen = false } = {}) {
+  const c = rawClient(t, app.info.port, { allowHalfOpen });
+  /** What the client saw: the bytes, whether the server ended (FIN) the
+   * connection, and any socket error (ECONNRESET: the server reset it). */
+  c.view = () => ({ got: normalise(c.text(), app), ended: c.state.ended, closed: c.state.closed, error: c.state.error });
+  return c;
+}
+
+/** A request head; `x-id` names the request in the fixture's notes. */
+export function head(method, path, id, headers = {}, version = '1.1') {
+  const lines = [`${method} ${path} HTTP/${version}`, 'Host: 127.0.0.1', `x-id: ${id}`];
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** A request with a body of `type`, head and body in one write. */
+export const typed = (method, path, id, type, body, extra = {}) =>
+  head(method, path, id, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra }) + body;
+export const jsonHead = (method, path, id, body, extra) => typed(method, path, id, 'application/json', body, extra);
+
+/** One connection: send the pieces, wait (bounded) for `n` complete
+ * responses, then up to `linger` ms more for the server to close. */
+export async function exchange(t, app, pieces, { ms = 3000, head: isHead = false, n = 1, linger = 150 } = {}) {
+  const c = connect(t, app);
+  await c.send(...pieces);
+  if (await c.until(() => complete(c.text(), { head: isHead }) >= n || c.state.closed, ms)) await c.closes(linger);
+  c.socket.destroy();
+  return c.view();
+}
+
+/** The fixture's notes about request `id` (each masked as `normalise`
+ * does), grouped by who heard them, once a note matching `until` came
+ * (bounded) and the rest had `settle` ms to follow; and (`order`, unless
+ * `ordered` is false) every note as 'at: ev', in the order they came, so
+ * the order across groups is compared too (`ordered` may instead pick the
+ * groups that go in `order`: a function of the group's name). Groups in
+ * `unordered` are compared as sets: sorted, and not in `order`. Memory
+ * samples (`at: 'memory'`) are left out. */
+export async function notes(app, id, until, { ms = 3000, settle = 100, ordered = true, unordered = [] } = {}) {
+  const inOrder = (at) => !unordered.includes(at) && (typeof ordered === 'function' ? ordered(at) : true);
+  if (until) {
+    await app.waitLine((l) => l.id === id && until.test(`${l.at}: ${l.ev}`), ms, String(until)).catch(() => {});
+  }
+  await sleep(settle);
+  const out = {};
+  const order = [];
+  for (const l of app.lines) {
+    if (l.id !== id || l.at === 'memory') continue;
+    const ev = typeof l.ev === 'string' ? normalise(l.ev, app) : l.ev;
+    (out[l.at] ||= []).push(ev);
+    if (inOrder(l.at)) order.push(`${l.at}: ${typeof ev === 'string' ? ev : JSON.stringify(ev)}`);
+  }
+  for (const at of unordered) out[at]?.sort();
+  if (ordered) out.order = order;
+  return out;
+}
+
+/** Runs each case ({ name: pieces }) on its own connection, all at once
+ * (each names its request with x-id), and returns what the client saw and
+ * the notes of each, once a note matching `until` came (by default: its
+ * response closed). */
+export async function all(t, app, cases, { until = /^res: close/, ordered = true, unordered } = {}) {
+  const entries = await Promise.all(Object.entries(cases).map(async ([name, pieces]) => {
+    const id = pieces[0].match(/x-id: (.*)\r\n/)[1];
+    const client = await exchange(t, app, pieces, { head: /^HEAD /.test(pieces[0]) });
+    return [name, { client, notes: await notes(app, id, until, { ordered, unordered }) }];
+  }));
+  return Object.fromEntries(entries);
+}
+
+/** The body of the first response in `got` (latin1 text, as read). */
+export const bodyOf = (got) => got.slice(got.indexOf('\r\n\r\n') + 4);
+/** The first response's body, as JSON in UTF-8. */
+export const jsonOf = (got) => JSON.parse(Buffer.from(bodyOf(got), 'latin1').toString('utf8'));
+/** The first response's status code. */
+export const statusOf = (got) => Number(got.split(' ')[1]);
