@@ -29,67 +29,13 @@
 // what it is about (a request reused a socket, a timer fired, ...).
 
 import anyTest from 'ava';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { scenarioDifferential as differential, entry } from './helpers/client-scenario.mjs';
 
 // Serial: the scenarios depend on timing (idle timers of 200 ms, servers
 // stalling), and the two runs of a scenario should see the same load.
 const test = anyTest.serial;
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
-const ROOT = path.resolve(FIXTURES, '..', '..');
 
-/** Runs `scenario` of `file` in a child ('core' or 'rhttp' = -r register)
- * and resolves with its observations; killed after `ms` and at teardown. */
-function run(t, mode, file, scenario, { env = {}, ms = 9000 } = {}) {
-  const args = [...(mode === 'rhttp' ? ['-r', './register.js'] : []), path.join(FIXTURES, 'client-libs-run.js'), file, scenario];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      if (!line) {
-        reject(new Error(`${scenario} [${mode}]: no output (exit ${code}, ${signal}); stderr: ${stderr.slice(-2000)}`));
-        return;
-      }
-      const obs = JSON.parse(line);
-      if (obs.fatal) reject(new Error(`${scenario} [${mode}]: ${obs.fatal}`));
-      else resolve(obs);
-    });
-  });
-}
-
-/** Both runs of a scenario; asserts they are equal and returns core's. */
-async function differential(t, file, scenario, opts) {
-  t.timeout(10000);
-  const core = await run(t, 'core', file, scenario, opts);
-  const reg = await run(t, 'rhttp', file, scenario, opts);
-  t.false(core.rhttp, 'the core run must not use rhttp');
-  t.true(reg.rhttp, 'rhttp/register must make http be rhttp');
-  t.is(core.threw, undefined, `the scenario threw on core: ${JSON.stringify(core.threw)}`);
-  t.deepEqual(core.uncaught, []);
-  const { rhttp: _a, ...coreObs } = core;
-  const { rhttp: _b, ...regObs } = reg;
-  t.deepEqual(regObs, coreObs);
-  return core;
-}
-
-/** The payload of the first log entry named `name` (or true for a bare
- * entry, undefined when absent). */
-function entry(obs, name) {
-  for (const e of obs.log) {
-    if (e === name) return true;
-    if (Array.isArray(e) && e[0] === name) return e.length > 2 ? e.slice(1) : e[1];
-  }
-  return undefined;
-}
 
 const reqs = (obs, server = 'SRV0') => obs.servers[server].map((c) => c.requests);
 

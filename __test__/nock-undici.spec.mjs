@@ -40,21 +40,17 @@
 //   (keepalive-deadline.js).
 
 import anyTest from 'ava';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
 import crypto from 'node:crypto';
-import path from 'node:path';
 import * as undici from 'undici';
 import { differentialScenario } from './fixtures/apps.mjs';
+import { scenarioDifferential, entry } from './helpers/client-scenario.mjs';
 
 // Serial: the scenarios have delays and timeouts of 100-400 ms.
 const test = anyTest.serial;
 const failing = anyTest.serial.failing;
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
-const ROOT = path.resolve(FIXTURES, '..', '..');
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const sha = (b) => crypto.createHash('sha256').update(b).digest('hex').slice(0, 16);
@@ -62,59 +58,11 @@ const sha = (b) => crypto.createHash('sha256').update(b).digest('hex').slice(0, 
 // ---------------------------------------------------------------------------
 // Part 1 harness (as client-libs.spec.mjs)
 
-/** Runs `scenario` of nock-client.js in a child ('core' or 'rhttp' = -r
- * register) and resolves with its observations; killed after `ms` and at
- * teardown. */
-function run(t, mode, scenario, { env = {}, ms = 9000 } = {}) {
-  const args = [...(mode === 'rhttp' ? ['-r', './register.js'] : []), path.join(FIXTURES, 'client-libs-run.js'), 'nock-client.js', scenario];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      if (!line) {
-        reject(new Error(`${scenario} [${mode}]: no output (exit ${code}, ${signal}); stderr: ${stderr.slice(-2000)}`));
-        return;
-      }
-      const obs = JSON.parse(line);
-      if (obs.fatal) reject(new Error(`${scenario} [${mode}]: ${obs.fatal}`));
-      else resolve(obs);
-    });
-  });
-}
-
 /** Both runs of a nock scenario; asserts they are equal and returns core's. */
-async function nockDifferential(t, scenario, env) {
-  t.timeout(10000);
-  const core = await run(t, 'core', scenario, { env });
-  const reg = await run(t, 'rhttp', scenario, { env });
-  t.false(core.rhttp, 'the core run must not use rhttp');
-  t.true(reg.rhttp, 'rhttp/register must make http be rhttp');
-  t.is(core.threw, undefined, `the scenario threw on core: ${JSON.stringify(core.threw)}`);
-  t.deepEqual(core.uncaught, []);
-  const { rhttp: _a, ...coreObs } = core;
-  const { rhttp: _b, ...regObs } = reg;
-  t.deepEqual(regObs, coreObs);
-  return core;
-}
+const nockDifferential = (t, scenario, env) => scenarioDifferential(t, 'nock-client.js', scenario, { env });
 
 const NET = { NOCK_TRANSPORT: 'net' };
 
-/** The payload of the first log entry named `name` (true for a bare entry,
- * undefined when absent). */
-function entry(obs, name) {
-  for (const e of obs.log) {
-    if (e === name) return true;
-    if (Array.isArray(e) && e[0] === name) return e.length > 2 ? e.slice(1) : e[1];
-  }
-  return undefined;
-}
 
 /** The log entries (names only) of request `label`, in order. */
 const eventsOf = (obs, label) => obs.log
