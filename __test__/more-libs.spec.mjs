@@ -34,7 +34,7 @@
 import anyTest from 'ava';
 import { createRequire } from 'node:module';
 import { differentialScenario } from './fixtures/apps.mjs';
-import { rawClient } from './helpers/raw-client.mjs';
+import { rawClient, complete } from './helpers/raw-client.mjs';
 import { runScenario, scenarioDifferential, entry } from './helpers/client-scenario.mjs';
 
 const require = createRequire(import.meta.url);
@@ -364,48 +364,9 @@ async function serial(t, app, requests, { linger = 150 } = {}) {
 const methodsOf = (pieces) => [...pieces.filter((p) => typeof p === 'string').join('')
   .matchAll(/^([A-Z]+) \S+ HTTP\/1\.\d\r$/gm)].map((m) => m[1]);
 
-/**
- * How many complete responses `text` starts with, the k-th answering a HEAD
- * when heads[k] (raw-client's `complete`, with HEAD per response: answers
- * to GET and HEAD mixed on one connection). 1xx are skipped; 204, 304 and
- * HEAD answers have no body; one with neither Content-Length nor chunked
- * framing never completes (its body ends at the close).
- */
-function responses(text, heads = []) {
-  let n = 0;
-  let at = 0;
-  for (;;) {
-    const end = text.indexOf('\r\n\r\n', at);
-    if (end === -1) return n;
-    const lines = text.slice(at, end).split('\r\n');
-    const status = Number(lines[0].split(' ')[1]);
-    const field = (name) => lines.find((l) => l.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim();
-    at = end + 4;
-    if (status < 200) continue;
-    if (!heads[n] && status !== 204 && status !== 304) {
-      if (/chunked/i.test(field('transfer-encoding') || '')) {
-        for (;;) { // size line, data, CRLF; the last chunk, trailers, CRLF
-          const eol = text.indexOf('\r\n', at);
-          if (eol === -1) return n;
-          const size = parseInt(text.slice(at, eol), 16);
-          if (size === 0) {
-            const fin = text.indexOf('\r\n\r\n', eol);
-            if (fin === -1) return n;
-            at = fin + 4;
-            break;
-          }
-          at = eol + 2 + size + 2;
-        }
-      } else if (field('content-length') !== undefined) {
-        at += Number(field('content-length'));
-      } else {
-        return n;
-      }
-    }
-    if (at > text.length) return n;
-    n++;
-  }
-}
+/** How many complete responses `text` starts with, the k-th answering a
+ * HEAD when heads[k] (answers to GET and HEAD mixed on one connection). */
+const responses = (text, heads = []) => complete(text, { head: heads });
 
 /** How many status lines `got` holds. */
 const answers = (got) => got.split(/HTTP\/1\.1 \d{3} /).length - 1;

@@ -54,9 +54,11 @@ export function rawClient(t, port, { allowHalfOpen = false } = {}) {
 }
 
 /** Number of complete responses at the start of `text` (Content-Length or
- * chunked framing; 1xx, 204 and 304 carry no body, nor, with `head`, any;
- * a body without either is never complete: it ends at the close). */
+ * chunked framing; 1xx, 204 and 304 carry no body, nor, with `head`, any:
+ * true for all, or an array saying which response answers a HEAD; a body
+ * without either is never complete: it ends at the close). */
 export function complete(text, { head = false } = {}) {
+  const isHead = (k) => (Array.isArray(head) ? Boolean(head[k]) : head);
   let n = 0;
   let at = 0;
   for (;;) {
@@ -67,7 +69,7 @@ export function complete(text, { head = false } = {}) {
     const field = (name) => lines.find((l) => l.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim();
     at = end + 4;
     if (status < 200) continue;
-    if (!head && status !== 204 && status !== 304) {
+    if (!isHead(n) && status !== 204 && status !== 304) {
       if (/chunked/i.test(field('transfer-encoding') || '')) {
         for (;;) { // size line, data, CRLF; the last chunk, trailers, CRLF
           const eol = text.indexOf('\r\n', at);
