@@ -108,30 +108,26 @@ impl NativeServer {
             ipv6_only,
             reuse_port,
         });
-        self.start(bound, true)
+        self.start(bound)
     }
 
     #[napi(catch_unwind)]
     pub fn listen_unix(&mut self, path: String, backlog: Option<u32>) -> ListenResult {
-        self.start(
-            listener::bind_unix(&path, backlog.unwrap_or(DEFAULT_BACKLOG)),
-            true,
-        )
+        self.start(listener::bind_unix(
+            &path,
+            backlog.unwrap_or(DEFAULT_BACKLOG),
+        ))
     }
 
     #[napi(catch_unwind)]
     pub fn listen_fd(&mut self, fd: i32, backlog: Option<u32>) -> ListenResult {
-        // A duplicate of the caller's socket: it stays the caller's too.
-        self.start(
-            listener::from_fd(fd, backlog.unwrap_or(DEFAULT_BACKLOG)),
-            false,
-        )
+        self.start(listener::from_fd(fd, backlog.unwrap_or(DEFAULT_BACKLOG)))
     }
 
-    fn start(&mut self, bound: std::io::Result<Listener>, owned: bool) -> ListenResult {
+    fn start(&mut self, bound: std::io::Result<Listener>) -> ListenResult {
         match bound {
             Ok(l) => {
-                let handle = l.spawn(self.shared.clone(), owned);
+                let handle = l.spawn(self.shared.clone());
                 let local = handle.local.clone();
                 self.listener = Some(handle);
                 ListenResult {

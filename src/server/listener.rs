@@ -34,8 +34,7 @@ impl ListenerHandle {
     /// Stops listening now, as libuv's close of the listening handle does:
     /// a connection attempted after this is refused (the kernel drops the
     /// listener and resets what waits in its backlog); the accept loop then
-    /// ends and closes the descriptor. (A socket shared with an inherited
-    /// descriptor keeps listening for its other holder.)
+    /// ends and closes the descriptor.
     pub fn stop(&self) {
         if let Some(fd) = lock_fd(&self.fd).take() {
             // SAFETY: the loop closes `fd` only after the notify below.
@@ -124,15 +123,12 @@ impl Listener {
         }
     }
 
-    /// Start accepting; connections are served on the runtime. `owned`:
-    /// the listening socket is this listener's alone (not one shared with
-    /// an inherited descriptor, which `stop` must leave listening: shutting
-    /// it down would stop the other holder's listening too).
-    pub fn spawn(self, server: Arc<ServerShared>, owned: bool) -> ListenerHandle {
+    /// Start accepting; connections are served on the runtime.
+    pub fn spawn(self, server: Arc<ServerShared>) -> ListenerHandle {
         let stop = Arc::new(Notify::new());
         let handle = ListenerHandle {
             stop: stop.clone(),
-            fd: Mutex::new(owned.then(|| self.raw_fd())),
+            fd: Mutex::new(Some(self.raw_fd())),
             local: self.local(),
         };
         runtime().spawn(async move {
