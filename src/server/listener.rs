@@ -5,7 +5,7 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::RawFd;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::{TcpListener, UnixListener};
@@ -24,28 +24,13 @@ pub enum Listener {
 /// A running accept loop; dropping it does not stop the loop, `stop()` does.
 pub struct ListenerHandle {
     stop: Arc<Notify>,
-    /// The listening socket's descriptor, until `stop`: the accept loop
-    /// keeps it open until it hears the stop.
-    fd: Mutex<Option<RawFd>>,
     pub local: Endpoint,
 }
 
 impl ListenerHandle {
-    /// Stops listening now, as libuv's close of the listening handle does:
-    /// a connection attempted after this is refused (the kernel drops the
-    /// listener and resets what waits in its backlog); the accept loop then
-    /// ends and closes the descriptor.
     pub fn stop(&self) {
-        if let Some(fd) = lock_fd(&self.fd).take() {
-            // SAFETY: the loop closes `fd` only after the notify below.
-            unsafe { libc::shutdown(fd, libc::SHUT_RD) };
-        }
         self.stop.notify_one();
     }
-}
-
-fn lock_fd(fd: &Mutex<Option<RawFd>>) -> std::sync::MutexGuard<'_, Option<RawFd>> {
-    fd.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub struct TcpBind<'a> {
@@ -128,7 +113,6 @@ impl Listener {
         let stop = Arc::new(Notify::new());
         let handle = ListenerHandle {
             stop: stop.clone(),
-            fd: Mutex::new(Some(self.raw_fd())),
             local: self.local(),
         };
         runtime().spawn(async move {
@@ -152,14 +136,6 @@ impl Listener {
             }
         });
         handle
-    }
-
-    fn raw_fd(&self) -> RawFd {
-        use std::os::fd::AsRawFd;
-        match self {
-            Listener::Tcp(l) => l.as_raw_fd(),
-            Listener::Unix(l) => l.as_raw_fd(),
-        }
     }
 
     async fn accept(&self) -> io::Result<Stream> {
