@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { differentialScenario } from './fixtures/apps.mjs';
 import { complete } from './helpers/raw-client.mjs';
 import {
-  sleep, connect, head, exchange, notes, all, bodyOf, jsonOf, statusOf,
+  sleep, connect, head, exchange, notes, all, bodyOf, jsonOf, statusOf, multipartBody,
 } from './helpers/lib-scenario.mjs';
 
 const require = createRequire(import.meta.url);
@@ -32,29 +32,10 @@ const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
 /** `scenario` run against `fixture` on core, then on rhttp. */
 const differential = differentialScenario;
 
-/** The status code of the first response in `got`. */
-
 const BOUNDARY = '----rhttpBoundaryExpressLibs0q9';
 
-/** A multipart/form-data body: parts are { name, value } fields or
- * { name, filename, type, data } files. */
-function multipart(parts, boundary = BOUNDARY) {
-  const out = [];
-  for (const p of parts) {
-    out.push(Buffer.from(`--${boundary}\r\n`));
-    if (p.filename !== undefined) {
-      out.push(Buffer.from(`Content-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\n` +
-        `Content-Type: ${p.type || 'application/octet-stream'}\r\n\r\n`));
-      out.push(Buffer.from(p.data));
-    } else {
-      out.push(Buffer.from(`Content-Disposition: form-data; name="${p.name}"\r\n\r\n`));
-      out.push(Buffer.from(p.value));
-    }
-    out.push(Buffer.from('\r\n'));
-  }
-  out.push(Buffer.from(`--${boundary}--\r\n`));
-  return Buffer.concat(out);
-}
+/** A multipart/form-data body with this spec's boundary. */
+const multipart = (parts, boundary = BOUNDARY) => multipartBody(parts, boundary);
 
 /** The head of an upload of `length` bytes. */
 const uploadHead = (path, id, length, type = `multipart/form-data; boundary=${BOUNDARY}`, extra = {}) =>

@@ -27,7 +27,7 @@ import { createRequire } from 'node:module';
 import { differentialScenario } from './fixtures/apps.mjs';
 import { complete } from './helpers/raw-client.mjs';
 import {
-  sleep, connect, head, typed, jsonHead, exchange, notes, all, bodyOf, jsonOf, statusOf,
+  sleep, connect, head, typed, jsonHead, exchange, notes, all, bodyOf, jsonOf, statusOf, inTurn,
 } from './helpers/lib-scenario.mjs';
 
 const require = createRequire(import.meta.url);
@@ -239,16 +239,7 @@ test.serial('restify: throttle answers 429 once the burst is spent', async (t) =
 
 test.serial('restify: keep-alive, several requests on one connection, pipelined, HTTP/1.0 and Connection: close', async (t) => {
   const { core, rhttp } = await differential(t, RESTIFY, async (app) => {
-    const serial = async (requests) => {
-      const c = connect(t, app);
-      for (let i = 0; i < requests.length; i++) {
-        await c.send(requests[i]);
-        if (!await c.until(() => complete(c.text()) > i || c.state.closed, 2000)) break;
-      }
-      await c.closes(150);
-      c.socket.destroy();
-      return c.view();
-    };
+    const serial = (requests) => inTurn(t, app, requests);
     const ka = await serial([
       head('GET', '/users/1/posts/2', 'ka-0'),
       jsonHead('POST', '/echo', 'ka-1', '{"n":1}'),

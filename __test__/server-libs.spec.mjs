@@ -16,6 +16,7 @@ import { differentialScenario } from './fixtures/apps.mjs';
 import { complete } from './helpers/raw-client.mjs';
 import {
   sleep, normalise, connect, head, typed, jsonHead, exchange, notes, all, bodyOf, jsonOf,
+  inTurn, multipartBody,
 } from './helpers/lib-scenario.mjs';
 
 const require = createRequire(import.meta.url);
@@ -86,16 +87,7 @@ test.serial('hapi: params, JSON and form payloads, validation, h.response().code
 
 test.serial('hapi: keep-alive, several requests on one connection, pipelined, HTTP/1.0 and Connection: close', async (t) => {
   const { core, rhttp } = await differential(t, HAPI, async (app) => {
-    const serial = async (requests) => {
-      const c = connect(t, app);
-      for (let i = 0; i < requests.length; i++) {
-        await c.send(requests[i]);
-        if (!await c.until(() => complete(c.text()) > i || c.state.closed, 2000)) break;
-      }
-      await c.closes(150);
-      c.socket.destroy();
-      return c.view();
-    };
+    const serial = (requests) => inTurn(t, app, requests);
     const ka = await serial([
       head('GET', '/users/1/posts', 'ka-0'),
       jsonHead('POST', '/echo', 'ka-1', '{"n":1}'),
@@ -291,26 +283,8 @@ test.serial('hapi: server.stop({ timeout }) destroys a request still in flight w
 const BUSBOY = 'server-libs-busboy.js';
 const BOUNDARY = '----rhttpBoundary7MA4YWxkTrZu0gW';
 
-/** A multipart/form-data body: parts are { name, value } fields or
- * { name, filename, type, data } files. */
-function multipart(parts, boundary = BOUNDARY) {
-  const out = [];
-  for (const p of parts) {
-    out.push(Buffer.from(`--${boundary}\r\n`));
-    if (p.filename !== undefined) {
-      out.push(Buffer.from(`Content-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\n` +
-        `Content-Type: ${p.type || 'application/octet-stream'}\r\n\r\n`));
-      out.push(Buffer.from(p.data));
-    } else {
-      out.push(Buffer.from(`Content-Disposition: form-data; name="${p.name}"\r\n` +
-        (p.type ? `Content-Type: ${p.type}\r\n` : '') + '\r\n'));
-      out.push(Buffer.from(p.value));
-    }
-    out.push(Buffer.from('\r\n'));
-  }
-  out.push(Buffer.from(`--${boundary}--\r\n`));
-  return Buffer.concat(out);
-}
+/** A multipart/form-data body with this spec's boundary. */
+const multipart = (parts, boundary = BOUNDARY) => multipartBody(parts, boundary);
 
 /** The head of an upload of `body` (or of `length` bytes). */
 const uploadHead = (path, id, length, type = `multipart/form-data; boundary=${BOUNDARY}`, extra = {}) =>

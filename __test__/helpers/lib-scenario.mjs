@@ -90,6 +90,41 @@ export async function all(t, app, cases, { until = /^res: close/, ordered = true
   return Object.fromEntries(entries);
 }
 
+/** One keep-alive connection: each request is sent once the answers to
+ * the ones before it are complete (bounded), then the server has `linger`
+ * ms to close; what the client saw. */
+export async function inTurn(t, app, requests, { linger = 150 } = {}) {
+  const c = connect(t, app);
+  for (let i = 0; i < requests.length; i++) {
+    await c.send(requests[i]);
+    if (!await c.until(() => complete(c.text()) > i || c.state.closed, 2000)) break;
+  }
+  await c.closes(linger);
+  c.socket.destroy();
+  return c.view();
+}
+
+/** A multipart/form-data body: parts are { name, value[, type] } fields or
+ * { name, filename, type, data } files. */
+export function multipartBody(parts, boundary) {
+  const out = [];
+  for (const p of parts) {
+    out.push(Buffer.from(`--${boundary}\r\n`));
+    if (p.filename !== undefined) {
+      out.push(Buffer.from(`Content-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\n` +
+        `Content-Type: ${p.type || 'application/octet-stream'}\r\n\r\n`));
+      out.push(Buffer.from(p.data));
+    } else {
+      out.push(Buffer.from(`Content-Disposition: form-data; name="${p.name}"\r\n` +
+        (p.type ? `Content-Type: ${p.type}\r\n` : '') + '\r\n'));
+      out.push(Buffer.from(p.value));
+    }
+    out.push(Buffer.from('\r\n'));
+  }
+  out.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(out);
+}
+
 /** The body of the first response in `got` (latin1 text, as read). */
 export const bodyOf = (got) => got.slice(got.indexOf('\r\n\r\n') + 4);
 /** The first response's body, as JSON in UTF-8. */
