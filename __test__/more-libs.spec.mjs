@@ -22,14 +22,11 @@
 // events each fixture logged about each request ({ id, at, ev } lines).
 //
 // Each test also checks, on core's observations, that the scenario saw what
-// it is about, so that one doing nothing fails. Where rhttp differs from
-// core the test is `failing`, with a comment, and /tmp/morelibs-repro/ has
-// a standalone script showing the difference (`node x.js` against
-// `node -r /work/main/register.js x.js`). Where a library starts its next
-// request from the previous one's listeners (redirects, retries), the logs
-// are compared request by request (byRequest): the order across those two
-// requests is such a difference. An order rhttp might show only at times is
-// checked over repeated rounds (orders).
+// it is about, so that one doing nothing fails. Where a library starts its
+// next request from the previous one's listeners (redirects, retries), the
+// logs are compared request by request (byRequest), and the order across
+// those two requests, which rhttp might show only at times, is checked over
+// repeated rounds (orders).
 
 import anyTest from 'ava';
 import { createRequire } from 'node:module';
@@ -43,7 +40,6 @@ const crypto = require('node:crypto');
 // Serial: the scenarios depend on timing (timeouts of 120-250 ms, servers
 // stalling), and the two runs of a scenario should see the same load.
 const test = anyTest.serial;
-const failing = anyTest.serial.failing;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const sha = (b) => crypto.createHash('sha256').update(b).digest('hex');
@@ -723,31 +719,23 @@ test('serve-handler: keep-alive and pipelining (304, 206, 404, redirect, 200), a
 });
 
 // ---------------------------------------------------------------------------
-// Known differences
+// A request started from the previous one's listeners
 
-// rhttp differs. superagent (and needle) follow a redirect from the first
-// request's 'response' listener: a new request (agent: false) at once. On
-// core the first request's 'close' always comes before the second's
-// 'finish': core's shutdown of the first socket (responseOnEnd's
-// destroySoon) completes in the same loop turn and its handle closes in
-// that turn's close phase, while the new connection's connect is seen in a
-// later turn's poll phase. On rhttp (lib/socket.js _final) 'finish' and so
-// the destroy wait for a setImmediate, and the second connection's connect
-// and write, done on the io thread, come back in the same turn: the second
-// request's 'finish' mostly comes first. The scenarios above compare those
-// requests' events each in its own order (byRequest).
+// superagent (and needle) follow a redirect from the first request's
+// 'response' listener: a new request (agent: false) at once. On core the
+// first request's 'close' always comes before the second's 'finish': the
+// first socket's handle closes in this turn's close phase, while the new
+// connection's connect is seen in a later turn's poll phase. rhttp's io
+// thread connects within the turn; the client holds that connect for the
+// next turn (lib/client_socket.js deferEvent), which it once did not.
 // Repro: /tmp/morelibs-repro/redirect-close-vs-next-finish.js
-failing('superagent: a redirect: the first request\'s close before the next one\'s finish', async (t) => {
+test('superagent: a redirect: the first request\'s close before the next one\'s finish', async (t) => {
   await orders(t, 'redirectOrder');
 });
 
-// rhttp differs. superagent's .retry() starts the new request from the
-// 'error' listener of the one the server reset. On core its 'close' (the
-// handle closed in this turn's close phase) always comes before the new
-// request's 'finish' (a later turn); on rhttp the new connection's connect
-// and write come back from the io thread in the same turn, before the close
-// phase: 'finish' mostly comes first.
+// superagent's .retry() starts the new request from the 'error' listener of
+// the one the server reset: as above, its 'close' before the retry's 'finish'.
 // Repro: /tmp/morelibs-repro/reset-close-vs-next-finish.js
-failing('superagent: .retry() after a reset: the reset request\'s close before the retry\'s finish', async (t) => {
+test('superagent: .retry() after a reset: the reset request\'s close before the retry\'s finish', async (t) => {
   await orders(t, 'retryOrder');
 });

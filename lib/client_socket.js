@@ -11,7 +11,7 @@ const net = require('node:net');
 const { isIP } = net;
 
 const { Socket, ConnHandle, errnoError, kId, applyPauseBits, closeFd } = require('./socket');
-const { runNextTicks, TurnBudget } = require('./common');
+const { runNextTicks, TurnBudget, currentPollMark } = require('./common');
 const { netIntercepted } = require('./net_stock');
 const {
   binding, unpackEvents, EVENT_WIDTH,
@@ -46,6 +46,8 @@ const kReadTurn = Symbol('rhttp.readTurn');
 const kConnectingName = Symbol('rhttp.connectingName');
 const kPendingWrite = Symbol('rhttp.pendingWrite');
 const kDeferred = Symbol('rhttp.deferred');
+// The poll mark (currentPollMark) of the turn that started the connect.
+const kConnectMark = Symbol('rhttp.connectMark');
 
 // connectTcp's answer for a socket that could not be made or bound:
 // -(BIND_FAILED + errno) (src/binding/client.rs).
@@ -94,14 +96,17 @@ function dispatch() {
 }
 
 /** Core's loop reads a FIN that came behind data with a read of its own, in
- * the next turn (libuv returns from a short read): the socket's EOF, and
- * whatever of the socket follows it, wait for the next turn when its data
- * ran in this one. True when the event at `at` was held. */
+ * the next turn (libuv returns from a short read), and completes a connect
+ * started in a poll phase no sooner than the next one: the socket's EOF or
+ * connect, and whatever of the socket follows it, wait for the next turn.
+ * True when the event at `at` was held. */
 function deferEvent(events, at, kind) {
   const socket = sockets.get(events[at + 1]);
   if (socket === undefined) return false;
   if (socket[kDeferred] !== true) {
-    if (kind !== EV_FIN_READ || socket[kReadTurn] !== turnBudget.turn) return false;
+    const held = kind === EV_FIN_READ ? socket[kReadTurn] === turnBudget.turn :
+      socket[kConnectMark] !== null && socket[kConnectMark] === currentPollMark();
+    if (!held) return false;
     socket[kDeferred] = true;
     deferredTurn = turnBudget.turn;
     // The end of the turn rings (`native.ring`) for the next one.
@@ -133,7 +138,8 @@ function run(events, i) {
     while (i < n) {
       const kind = events[i];
       const at = i;
-      if ((kind === EV_FIN_READ || deferred.length !== 0) && deferEvent(events, at, kind)) {
+      if ((kind === EV_FIN_READ || kind === EV_CONNECT || kind === EV_CLOSE || deferred.length !== 0) &&
+          deferEvent(events, at, kind)) {
         i += EVENT_WIDTH[kind];
         continue;
       }
@@ -253,6 +259,7 @@ class ClientSocket extends Socket {
     this[kConnectArgs] = null;
     this[kConnectingName] = null;
     this[kPendingWrite] = null;
+    this[kConnectMark] = null;
     this[kAsyncResource] = new AsyncResource('TCPWRAP');
     this._rhttpSetRaw();
     if (options && options.noDelay !== undefined) this._rhttpNoDelay = !!options.noDelay;
@@ -278,6 +285,7 @@ class ClientSocket extends Socket {
       return;
     }
     this[kId] = id;
+    this[kConnectMark] = currentPollMark();
     applyPauseBits(this);
     sockets.set(id, this);
     syncRef(this);

@@ -164,6 +164,17 @@ const runNextTicks = process._tickCallback;
 // about this long, plus one batch.
 const TURN_BUDGET_MS = 1;
 
+// Shared by every TurnBudget that took a batch in this turn of the loop, from
+// its first batch (the poll phase) until the check phase ends the turn: a
+// connection started under one completes in a later turn, as libuv adds a new
+// fd to epoll only at the next poll.
+let pollMark = null;
+
+/** This turn's mark while its poll phase has drained, else null. */
+function currentPollMark() {
+  return pollMark;
+}
+
 /** Rust rings a server's or the client's doorbell in the poll phase, where
  * core reads its sockets, and Node runs the calls rung while one runs back
  * to back (up to 1,000). Past TURN_BUDGET_MS of them in one turn, `take()`
@@ -184,6 +195,7 @@ class TurnBudget {
     const now = performance.now();
     if (this.start < 0) {
       this.start = now;
+      if (pollMark === null) pollMark = {};
       setImmediate(endTurn, this);
       return true;
     }
@@ -196,6 +208,7 @@ class TurnBudget {
 function endTurn(budget) {
   budget.start = -1;
   budget.turn++;
+  pollMark = null;
   if (budget.deferred) {
     budget.deferred = false;
     budget.ring();
@@ -205,6 +218,7 @@ function endTurn(budget) {
 module.exports = {
   runNextTicks,
   TurnBudget,
+  currentPollMark,
   keptRawHeaders,
   RECORD_LENGTH_PREFIXED,
   splitRecord,
