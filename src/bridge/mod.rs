@@ -17,6 +17,15 @@ pub trait Doorbell: Send + Sync {
     fn ring(&self);
 }
 
+/// A doorbell nobody listens to, for tests that read the queue themselves.
+#[cfg(test)]
+pub struct Silent;
+
+#[cfg(test)]
+impl Doorbell for Silent {
+    fn ring(&self) {}
+}
+
 /// Past this many undelivered events, producers that can wait (the accept
 /// loop) do, so a stalled JS thread cannot grow the queue without bound.
 /// Connection tasks are bounded separately by their in-flight byte budget.

@@ -1330,14 +1330,9 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bridge::Doorbell;
+    use crate::bridge::Silent;
     use crate::server::options::ServerOptions;
     use std::io::Read;
-
-    struct Silent;
-    impl Doorbell for Silent {
-        fn ring(&self) {}
-    }
 
     /// A connection over a loopback pair, its task not started (so nothing
     /// but the calls under test moves bytes), and the peer's end.

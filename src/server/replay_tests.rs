@@ -16,17 +16,12 @@ use super::events::*;
 use super::stream::Stream;
 use super::{ServerOptions, ServerShared};
 use crate::bridge::record::RECORD_LENGTH_PREFIXED;
-use crate::bridge::Doorbell;
+use crate::bridge::Silent;
 use crate::h1::replay::fuzz::corpus::{mutate, Rng, REQUESTS};
 use crate::h1::replay::request::{self, Msg};
 use crate::h1::replay::Reads;
 use crate::h1::ParseOptions;
 use crate::runtime::runtime;
-
-struct Silent;
-impl Doorbell for Silent {
-    fn ring(&self) {}
-}
 
 /// What the connection reported.
 #[derive(Debug, Default)]
