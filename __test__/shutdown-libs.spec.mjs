@@ -24,9 +24,9 @@
 // 1 s: longer than the grace period); `late` and `after`, new connections
 // during the shutdown and after the server's 'close'; and terminus's own.
 //
-// The last two groups are differences these tests found: the first fixed
-// (its comment says what rhttp did), the second still `test.failing`;
-// /tmp/shutdown-repro/ has a standalone script for each.
+// The last two groups are differences these tests found, both fixed (each
+// comment says what rhttp did); /tmp/shutdown-repro/ has a standalone
+// script for each.
 
 import test from 'ava';
 import { differentialScenario } from './fixtures/apps.mjs';
@@ -411,16 +411,12 @@ for (const [fixture, env, label] of [
 
 // A connection attempted as soon as server.close() returns, or as soon as
 // its callback runs: core closes the listening socket within close()
-// (uv_close), so it is refused, every time. rhttp's close() only asks its
-// io thread to stop accepting, and net.Server calls back on the next tick,
-// often before that thread has dropped the listener: the kernel still
-// completes the handshake, so a share of the attempts (from under 1% to
-// about 40% of them, with the machine's load) connect, and are reset once
-// the listener goes. 1000 rounds of each make that show every time.
-// (Shutting the listening socket down in close() fixed this, but made
-// server-api.spec.mjs's concurrent servers stop accepting, for a reason not
-// found yet; reverted.) Repro: /tmp/shutdown-repro/connect-after-close.js.
-test.serial.failing('a connection attempted as soon as server.close() returns or calls back is refused', async (t) => {
+// (uv_close), so it is refused, every time. rhttp's close() once only asked
+// its io thread to stop accepting, and a share of the attempts (under 1% to
+// about 40%, with the load) connected and were reset once the listener went;
+// it now shuts the listening socket down on the calling thread. 1000 rounds
+// of each. Repro: /tmp/shutdown-repro/connect-after-close.js.
+test.serial('a connection attempted as soon as server.close() returns or calls back is refused', async (t) => {
   const { core, rhttp } = await differentialScenario(t, 'shutdown-libs-refuse.js', async (app) => {
     app.child.kill('SIGUSR2');
     return (await app.waitLine((l) => l.at === 'refuse', 8000, 'the tally')).ev;

@@ -108,26 +108,30 @@ impl NativeServer {
             ipv6_only,
             reuse_port,
         });
-        self.start(bound)
+        self.start(bound, true)
     }
 
     #[napi(catch_unwind)]
     pub fn listen_unix(&mut self, path: String, backlog: Option<u32>) -> ListenResult {
-        self.start(listener::bind_unix(
-            &path,
-            backlog.unwrap_or(DEFAULT_BACKLOG),
-        ))
+        self.start(
+            listener::bind_unix(&path, backlog.unwrap_or(DEFAULT_BACKLOG)),
+            true,
+        )
     }
 
     #[napi(catch_unwind)]
     pub fn listen_fd(&mut self, fd: i32, backlog: Option<u32>) -> ListenResult {
-        self.start(listener::from_fd(fd, backlog.unwrap_or(DEFAULT_BACKLOG)))
+        // A duplicate of the caller's socket: it stays the caller's too.
+        self.start(
+            listener::from_fd(fd, backlog.unwrap_or(DEFAULT_BACKLOG)),
+            false,
+        )
     }
 
-    fn start(&mut self, bound: std::io::Result<Listener>) -> ListenResult {
+    fn start(&mut self, bound: std::io::Result<Listener>, owned: bool) -> ListenResult {
         match bound {
             Ok(l) => {
-                let handle = l.spawn(self.shared.clone());
+                let handle = l.spawn(self.shared.clone(), owned);
                 let local = handle.local.clone();
                 self.listener = Some(handle);
                 ListenResult {

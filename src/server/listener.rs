@@ -5,7 +5,7 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::RawFd;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::{TcpListener, UnixListener};
@@ -24,13 +24,30 @@ pub enum Listener {
 /// A running accept loop; dropping it does not stop the loop, `stop()` does.
 pub struct ListenerHandle {
     stop: Arc<Notify>,
+    /// The listening socket's descriptor, until `stop`: the accept loop
+    /// keeps it open until it hears the stop.
+    fd: Mutex<Option<RawFd>>,
     pub local: Endpoint,
 }
 
 impl ListenerHandle {
+    /// Stops listening now, as libuv's close of the listening handle does:
+    /// a connection attempted after this is refused (the kernel drops the
+    /// listener and resets what waits in its backlog); the accept loop then
+    /// ends and closes the descriptor. (A socket shared with an inherited
+    /// descriptor keeps listening for its other holder.)
     pub fn stop(&self) {
+        if let Some(fd) = lock_fd(&self.fd).take() {
+            // SAFETY: the loop closes `fd` only after this shutdown (accept
+            // then fails with EINVAL) or the notify below.
+            unsafe { libc::shutdown(fd, libc::SHUT_RD) };
+        }
         self.stop.notify_one();
     }
+}
+
+fn lock_fd(fd: &Mutex<Option<RawFd>>) -> std::sync::MutexGuard<'_, Option<RawFd>> {
+    fd.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub struct TcpBind<'a> {
@@ -108,11 +125,18 @@ impl Listener {
         }
     }
 
-    /// Start accepting; connections are served on the runtime.
-    pub fn spawn(self, server: Arc<ServerShared>) -> ListenerHandle {
+    /// Start accepting; connections are served on the runtime. `owned`:
+    /// the listening socket is this listener's alone (not one shared with
+    /// an inherited descriptor, which `stop` must leave listening: shutting
+    /// it down would stop the other holder's listening too).
+    pub fn spawn(self, server: Arc<ServerShared>, owned: bool) -> ListenerHandle {
         let stop = Arc::new(Notify::new());
         let handle = ListenerHandle {
             stop: stop.clone(),
+            // Only TCP: a Unix listener shut down stays readable (read
+            // closed) while accept says EAGAIN, and tokio's accept would
+            // spin on it.
+            fd: Mutex::new((owned && matches!(self, Listener::Tcp(_))).then(|| self.raw_fd())),
             local: self.local(),
         };
         runtime().spawn(async move {
@@ -131,11 +155,21 @@ impl Listener {
                         // EMFILE and friends: back off instead of spinning.
                         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     }
+                    // stop() shut the listener down; the notify may be on its way.
+                    Err(e) if e.raw_os_error() == Some(libc::EINVAL) => break,
                     Err(_) => {}
                 }
             }
         });
         handle
+    }
+
+    fn raw_fd(&self) -> RawFd {
+        use std::os::fd::AsRawFd;
+        match self {
+            Listener::Tcp(l) => l.as_raw_fd(),
+            Listener::Unix(l) => l.as_raw_fd(),
+        }
     }
 
     async fn accept(&self) -> io::Result<Stream> {
@@ -154,4 +188,85 @@ fn is_transient_accept_error(e: &io::Error) -> bool {
             | Some(105 /* ENOBUFS */)
             | Some(12 /* ENOMEM */)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::Silent;
+    use crate::server::options::ServerOptions;
+    use std::time::{Duration, Instant};
+
+    /// Long enough for the accept loop to be waiting in accept.
+    const PARK: Duration = Duration::from_millis(50);
+
+    fn shared() -> Arc<ServerShared> {
+        Arc::new(ServerShared::new(
+            ServerOptions::default(),
+            Box::new(Silent),
+        ))
+    }
+
+    /// Waits (bounded) until `server` has `count` references: this test's,
+    /// the accept loop's while it runs, and each open connection's.
+    fn references(server: &Arc<ServerShared>, count: usize) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Arc::strong_count(server) != count {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        true
+    }
+
+    #[test]
+    fn a_stopped_tcp_listener_refuses_at_once_and_its_loop_ends() {
+        let listener = {
+            let _guard = runtime().enter();
+            bind_tcp(&TcpBind {
+                host: "127.0.0.1",
+                port: 0,
+                backlog: 16,
+                ipv6_only: false,
+                reuse_port: false,
+            })
+            .unwrap()
+        };
+        let server = shared();
+        let handle = listener.spawn(server.clone(), true);
+        let addr =
+            std::net::SocketAddr::new(handle.local.address.parse().unwrap(), handle.local.port);
+        std::thread::sleep(PARK);
+        handle.stop();
+        // No wait: the listening socket is gone when stop() returns.
+        let err = std::net::TcpStream::connect(addr).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+        assert!(references(&server, 1));
+    }
+
+    #[test]
+    fn a_stopped_unix_listener_loop_ends() {
+        // The spin this guards against depends on timing: try a few times.
+        for round in 0..10 {
+            let path = std::env::temp_dir().join(format!(
+                "rhttp-listener-{}-{round}.sock",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_file(&path);
+            let listener = {
+                let _guard = runtime().enter();
+                bind_unix(path.to_str().unwrap(), 16).unwrap()
+            };
+            let server = shared();
+            let handle = listener.spawn(server.clone(), true);
+            // An accepted connection first: the spin came after one.
+            let _peer = std::os::unix::net::UnixStream::connect(&path).unwrap();
+            assert!(references(&server, 3), "round {round}: accepted");
+            std::thread::sleep(PARK);
+            handle.stop();
+            assert!(references(&server, 2), "round {round}: the loop ended");
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
