@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { differentialScenario } from './fixtures/apps.mjs';
 import { complete } from './helpers/raw-client.mjs';
 import {
-  sleep, connect, head, exchange, notes, all, bodyOf, jsonOf, statusOf, multipartBody,
+  sleep, connect, head, exchange, notes, all, bodyOf, jsonOf, statusOf, multipartBody, pieces, chunked,
 } from './helpers/lib-scenario.mjs';
 
 const require = createRequire(import.meta.url);
@@ -46,17 +46,6 @@ const typed = (path, id, type, body) => [uploadHead(path, id, Buffer.byteLength(
 const chunkedHead = (path, id, type = `multipart/form-data; boundary=${BOUNDARY}`) =>
   head('POST', path, id, { 'Content-Type': type, 'Transfer-Encoding': 'chunked' });
 
-/** `buf` in pieces of `size` bytes with `gap` ms between them. */
-function pieces(buf, size, gap = 1) {
-  const out = [];
-  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size), gap);
-  return out;
-}
-/** `buf` as chunked framing, `size` bytes a chunk, `gap` ms apart, and the last chunk. */
-const chunked = (buf, size, gap) => [
-  ...pieces(buf, size, gap).map((p) => (typeof p === 'number' ? p : Buffer.concat([Buffer.from(`${p.length.toString(16)}\r\n`), p, Buffer.from('\r\n')]))),
-  '0\r\n\r\n',
-];
 
 const TEXT = Buffer.from('first file\r\n--not-a-boundary\r\nstill the first file\n');
 const BIN = crypto.createHash('sha512').update('b').digest(); // binary, CR/LF bytes likely

@@ -127,7 +127,31 @@ export function multipartBody(parts, boundary) {
 
 /** The body of the first response in `got` (latin1 text, as read). */
 export const bodyOf = (got) => got.slice(got.indexOf('\r\n\r\n') + 4);
+/** The first response's body in `got`, its chunked framing (if any) undone. */
+export function unchunkedBody(got) {
+  const body = bodyOf(got);
+  if (!/\r\ntransfer-encoding: chunked\r\n/i.test(got.slice(0, got.indexOf('\r\n\r\n') + 2))) return body;
+  let out = '';
+  for (let at = 0; ;) {
+    const eol = body.indexOf('\r\n', at);
+    const size = parseInt(body.slice(at, eol), 16);
+    if (!(size > 0)) return out;
+    out += body.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+}
 /** The first response's body, as JSON in UTF-8. */
 export const jsonOf = (got) => JSON.parse(Buffer.from(bodyOf(got), 'latin1').toString('utf8'));
 /** The first response's status code. */
+/** `buf` in pieces of `size` bytes with `gap` ms between them (exchange's pieces). */
+export function pieces(buf, size, gap = 1) {
+  const out = [];
+  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size), gap);
+  return out;
+}
+/** `buf` as chunked framing, `size` bytes a chunk, `gap` ms apart, and the last chunk. */
+export const chunked = (buf, size, gap) => [
+  ...pieces(buf, size, gap).map((p) => (typeof p === 'number' ? p : Buffer.concat([Buffer.from(`${p.length.toString(16)}\r\n`), p, Buffer.from('\r\n')]))),
+  '0\r\n\r\n',
+];
 export const statusOf = (got) => Number(got.split(' ')[1]);
