@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::io;
 use std::net::{SocketAddr, TcpStream as StdTcpStream};
+use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex};
 
 use once_cell::sync::Lazy;
@@ -45,6 +46,13 @@ pub struct StartedTcp {
 /// Start connecting; returns the connection id JS will hear about.
 pub fn connect(owner: Arc<ServerShared>, target: Target) -> u32 {
     let id = registry::next_id();
+    let target = match target {
+        Target::Tcp(started) => match announce_if_connected(&owner, id, started) {
+            None => return id,
+            Some(started) => Target::Tcp(started),
+        },
+        unix => unix,
+    };
     lock(&PENDING).insert(id);
     runtime().spawn(async move {
         let result = open(target).await;
@@ -107,6 +115,58 @@ pub fn start_tcp(
     })
 }
 
+/// A loopback connect is usually done within `connect()` (the handshake
+/// runs in the call). libuv hears it in the next poll phase, which is this
+/// turn's when JS connected from a timer or a tick; the io thread might
+/// report it only after that poll phase, behind the turn's close phase. So
+/// a connect already done is announced here, on the calling thread, which
+/// rings for this turn's poll. Returns the connect if it is still going.
+fn announce_if_connected(
+    owner: &Arc<ServerShared>,
+    id: u32,
+    started: StartedTcp,
+) -> Option<StartedTcp> {
+    let done = matches!(&started.socket, Ok(s) if connected_now(s));
+    if !done {
+        return Some(started);
+    }
+    let Ok(socket) = started.socket else {
+        return None;
+    };
+    let registered = {
+        let _guard = runtime().enter();
+        TcpStream::from_std(socket)
+    };
+    match registered {
+        Ok(stream) => {
+            let _ = stream.set_nodelay(started.no_delay);
+            conn::start_connected(Conn::with_id(owner.clone(), Stream::Tcp(stream), id));
+        }
+        Err(e) => owner.events.push(ServerEvent::Close {
+            conn: id,
+            errno: e.raw_os_error().unwrap_or(0),
+            syscall: "connect",
+            bytes_read: 0,
+        }),
+    }
+    None
+}
+
+/// Whether a non-blocking `connect()` has completed, successfully.
+fn connected_now(socket: &StdTcpStream) -> bool {
+    let mut pfd = libc::pollfd {
+        fd: socket.as_raw_fd(),
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, and a zero timeout.
+    let ready = unsafe { libc::poll(&mut pfd, 1, 0) } == 1;
+    ready
+        && pfd.revents & (libc::POLLERR | libc::POLLHUP) == 0
+        && pfd.revents & libc::POLLOUT != 0
+        && matches!(socket.take_error(), Ok(None))
+}
+
 /// Forget a connect that JS gave up on. True if it was still pending.
 pub fn cancel(id: u32) -> bool {
     lock(&PENDING).remove(&id)
@@ -125,5 +185,41 @@ async fn open(target: Target) -> io::Result<(Stream, bool)> {
             Ok((Stream::Tcp(stream), started.no_delay))
         }
         Target::Unix { path } => Ok((Stream::Unix(UnixStream::connect(path).await?), false)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::Silent;
+    use crate::server::conn::WriteStatus;
+    use crate::server::options::ServerOptions;
+    use crate::server::registry;
+    use std::io::Read;
+
+    #[test]
+    fn a_loopback_connect_is_announced_in_the_call_and_takes_a_write_at_once() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let owner = Arc::new(ServerShared::new(
+            ServerOptions::default(),
+            Box::new(Silent),
+        ));
+        let started = start_tcp(listener.local_addr().unwrap(), None, true).unwrap();
+        let id = connect(owner.clone(), Target::Tcp(started));
+        // No wait: the handshake was done within connect().
+        let events = owner.events.drain();
+        assert!(
+            matches!(events.first(), Some(ServerEvent::Connect { conn }) if *conn == id),
+            "connect announced at once"
+        );
+        // The reactor has not polled the socket yet; the write goes out
+        // from this thread all the same.
+        let conn = registry::get(id).expect("registered");
+        assert_eq!(conn.write(b"hello", false), WriteStatus::Flushed);
+        let (mut peer, _) = listener.accept().unwrap();
+        let mut got = [0u8; 5];
+        peer.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"hello");
+        conn.destroy();
     }
 }

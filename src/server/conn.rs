@@ -239,6 +239,10 @@ pub struct Conn {
     born: Instant,
     pub bytes_read: AtomicU64,
     pub bytes_written: AtomicU64,
+    /// Registered with the reactor on this thread, which has not polled it
+    /// yet: tokio would refuse the first write without trying (see
+    /// `send_direct`).
+    unpolled: AtomicBool,
 }
 
 impl Conn {
@@ -261,6 +265,7 @@ impl Conn {
             born: Instant::now(),
             bytes_read: AtomicU64::new(0),
             bytes_written: AtomicU64::new(0),
+            unpolled: AtomicBool::new(false),
         })
     }
 
@@ -345,13 +350,7 @@ impl Conn {
         }
         let mut sent = 0;
         if st.out.is_empty() {
-            let tried = if body.is_empty() {
-                self.stream.try_write(head)
-            } else {
-                self.stream
-                    .try_write_vectored(&[IoSlice::new(head), IoSlice::new(body)])
-            };
-            match tried {
+            match self.send_direct(head, body) {
                 Ok(n) => {
                     self.bytes_written.fetch_add(n as u64, Ordering::Relaxed);
                     if n == len {
@@ -374,6 +373,29 @@ impl Conn {
         drop(st);
         self.wake.notify_one();
         WriteStatus::Queued
+    }
+
+    /// A write from the calling thread, as far as the kernel takes it.
+    fn send_direct(&self, head: &[u8], body: &[u8]) -> io::Result<usize> {
+        let tried = if body.is_empty() {
+            self.stream.try_write(head)
+        } else {
+            self.stream
+                .try_write_vectored(&[IoSlice::new(head), IoSlice::new(body)])
+        };
+        match tried {
+            // A connect announced before the reactor saw the socket (see
+            // `start_connected`): tokio has no readiness for it yet, but
+            // the kernel may well take the bytes, as libuv's write would.
+            Err(e)
+                if e.kind() == io::ErrorKind::WouldBlock
+                    && self.unpolled.swap(false, Ordering::Relaxed) =>
+            {
+                self.stream
+                    .send_now(&[IoSlice::new(head), IoSlice::new(body)])
+            }
+            other => other,
+        }
     }
 
     /// Wake the task to send what was written behind (`WriteStatus::Behind`).
@@ -757,12 +779,35 @@ pub enum Mode {
 /// Register a connection (synchronously, so JS can address it at once) and
 /// run it on the runtime.
 pub fn start(conn: Arc<Conn>, mode: Mode) {
-    registry::insert(conn.clone());
-    conn.server.connections.fetch_add(1, Ordering::Relaxed);
-    crate::runtime::runtime().spawn(serve(conn, mode));
+    register(&conn);
+    crate::runtime::runtime().spawn(serve(conn, mode, true));
 }
 
-async fn serve(conn: Arc<Conn>, mode: Mode) {
+/// A client connection whose connect completed within `connect()`: JS hears
+/// it from the calling thread, so in this turn's poll phase, as libuv's
+/// connect callback would come (see `client::connect`).
+pub fn start_connected(conn: Arc<Conn>) {
+    conn.unpolled.store(true, Ordering::Relaxed);
+    register(&conn);
+    announce(&conn, Mode::Client);
+    crate::runtime::runtime().spawn(serve(conn, Mode::Client, false));
+}
+
+fn register(conn: &Arc<Conn>) {
+    registry::insert(conn.clone());
+    conn.server.connections.fetch_add(1, Ordering::Relaxed);
+}
+
+fn announce(conn: &Conn, mode: Mode) {
+    let event = match mode {
+        Mode::Accepted => ServerEvent::Connection { conn: conn.id },
+        Mode::Client => ServerEvent::Connect { conn: conn.id },
+        Mode::Fed => return,
+    };
+    conn.server.events.push(event);
+}
+
+async fn serve(conn: Arc<Conn>, mode: Mode, announced_here: bool) {
     let opts = &conn.server.options;
     if opts.no_delay {
         let _ = conn.stream.set_no_delay(true);
@@ -770,16 +815,8 @@ async fn serve(conn: Arc<Conn>, mode: Mode) {
     if let Some(delay) = opts.keep_alive {
         let _ = conn.stream.set_keep_alive(true, delay);
     }
-    match mode {
-        Mode::Accepted => conn
-            .server
-            .events
-            .push(ServerEvent::Connection { conn: conn.id }),
-        Mode::Client => conn
-            .server
-            .events
-            .push(ServerEvent::Connect { conn: conn.id }),
-        Mode::Fed => {}
+    if announced_here {
+        announce(&conn, mode);
     }
     let mut guard = CloseGuard {
         conn: conn.clone(),
@@ -1726,7 +1763,7 @@ mod tests {
         let (conn, mut peer) = conn_pair(&rt);
         let server = conn.server.clone();
         std::io::Write::write_all(&mut peer, b"before").unwrap();
-        rt.spawn(serve(conn.clone(), Mode::Client));
+        rt.spawn(serve(conn.clone(), Mode::Client, true));
         settle(&rt);
         assert_eq!(conn.write(b"queued", true), WriteStatus::Behind);
         assert!(conn.request_hand_over());
@@ -1761,7 +1798,7 @@ mod tests {
         let (conn, mut peer) = conn_pair(&rt);
         let server = conn.server.clone();
         std::io::Write::write_all(&mut peer, b"G@T / HTTP/1.1\r\n\r\n").unwrap();
-        rt.spawn(serve(conn.clone(), Mode::Fed));
+        rt.spawn(serve(conn.clone(), Mode::Fed, true));
         settle(&rt);
         std::io::Write::write_all(&mut peer, b"GET / HTTP/1.1\r\n\r\n").unwrap();
         settle(&rt);
@@ -1797,7 +1834,7 @@ mod tests {
         let rt = runtime();
         let (conn, mut peer) = conn_pair(&rt);
         let server = conn.server.clone();
-        rt.spawn(serve(conn.clone(), Mode::Client));
+        rt.spawn(serve(conn.clone(), Mode::Client, true));
         settle(&rt);
         // The request lands while the task is already reading (no wake-up
         // reaches it first): the next loop turn finds the bytes unprocessed.
@@ -1824,7 +1861,7 @@ mod tests {
     fn no_client_hand_over_once_the_stream_ends() {
         let rt = runtime();
         let (conn, peer) = conn_pair(&rt);
-        rt.spawn(serve(conn.clone(), Mode::Client));
+        rt.spawn(serve(conn.clone(), Mode::Client, true));
         drop(peer);
         settle(&rt);
         assert!(lock(&conn.shared).stream_ended);
