@@ -72,6 +72,11 @@ const kAsyncScope = Symbol('rhttp.asyncScope');
 const kHeld = Symbol('rhttp.held');
 const kReadTurn = Symbol('rhttp.readTurn');
 const kHeldCount = Symbol('rhttp.heldCount');
+// Connections accepted in the turn kFreshTurn (ids), and their events held
+// for the next turn's first batch (see holdForNextTurn).
+const kFreshConns = Symbol('rhttp.freshConns');
+const kFreshTurn = Symbol('rhttp.freshTurn');
+const kNextTurn = Symbol('rhttp.nextTurn');
 // On a request: its 'close' releases its socket's held events.
 const kHeldRelease = Symbol('rhttp.heldRelease');
 const kReleasing = Symbol('rhttp.releasing');
@@ -362,8 +367,11 @@ function Server(options, requestListener) {
   this[kUniqueHeaders] = parseUniqueHeadersOption(options.uniqueHeaders);
   this[kNative] = null;
   this[kTurnBudget] = new TurnBudget(() => {
-    if (this[kNative] !== null) this[kNative].ring();
+    if (this[kNative] !== null) this[kNative].ring(this[kNextTurn].length !== 0);
   });
+  this[kFreshConns] = new Set();
+  this[kFreshTurn] = -1;
+  this[kNextTurn] = [];
   this[kSockets] = new Map();
   this[kHeldCount] = 0;
   this[kRefSockets] = 0;
@@ -623,7 +631,12 @@ function dispatchEvents(server) {
   const native = server[kNative];
   if (native === null || !server[kTurnBudget].take()) return;
   batchSeq++;
-  behindBatch(runEvents, server, unpackEvents(native.drain()));
+  let events = unpackEvents(native.drain());
+  if (server[kNextTurn].length !== 0 && server[kFreshTurn] !== server[kTurnBudget].turn) {
+    // Last turn's new connections' first reads, as part of this batch.
+    events = takeNextTurn(server).concat(events);
+  }
+  behindBatch(runEvents, server, events);
 }
 
 // Core reads a connection only while the request stream wants data, and
@@ -745,6 +758,33 @@ function releaseHeld(server, socket, force) {
   }
 }
 
+/** Core reads a connection first in the turn after its accept (libuv adds
+ * the socket to epoll at the next poll): the events of a connection
+ * accepted this turn, its close too, wait for the next turn's first batch.
+ * True when the event at `at` was held. */
+function holdForNextTurn(server, ev, at, kind) {
+  if (kind === EV_CONNECTION || !server[kFreshConns].has(ev[at + 1])) return false;
+  const held = server[kNextTurn];
+  const end = at + EVENT_WIDTH[kind];
+  for (let k = at; k < end; k++) held.push(ev[k]);
+  // A body's bytes count in flight in Rust again while held (heldRecord).
+  if (kind === EV_BODY || kind === EV_BODY_GATED) binding.connHold(ev[at + 1], ev[at + 2].length);
+  // The end of the turn rings for the next one (kTurnBudget's ring).
+  server[kTurnBudget].deferred = true;
+  return true;
+}
+
+/** The events holdForNextTurn held, their bodies' bytes given back. */
+function takeNextTurn(server) {
+  const held = server[kNextTurn];
+  server[kNextTurn] = [];
+  for (let at = 0; at < held.length; at += EVENT_WIDTH[held[at]]) {
+    const kind = held[at];
+    if (kind === EV_BODY || kind === EV_BODY_GATED) binding.connReleaseHeld(held[at + 1], held[at + 2].length);
+  }
+  return held;
+}
+
 function runEvents(server, events, i = 0) {
   const n = events.length;
   const start = i;
@@ -754,6 +794,10 @@ function runEvents(server, events, i = 0) {
       const at = i;
       if (at !== start) flushBehindIfLate();
       // (A request head is held only behind a held body end.)
+      if (server[kFreshTurn] === server[kTurnBudget].turn && holdForNextTurn(server, events, at, kind)) {
+        i += EVENT_WIDTH[kind];
+        continue;
+      }
       if ((kind === EV_END || kind === EV_PARSE_ERROR || kind === EV_BODY_END || kind === EV_BODY ||
            kind === EV_BODY_GATED || server[kHeldCount] !== 0) &&
           holdReads(server, events, at, kind)) {
@@ -1004,6 +1048,12 @@ function onConnection(server, id) {
     return;
   }
   const socket = new Socket(server, id);
+  const turn = server[kTurnBudget].turn;
+  if (server[kFreshTurn] !== turn) {
+    server[kFreshConns].clear();
+    server[kFreshTurn] = turn;
+  }
+  server[kFreshConns].add(id);
   server._connections++;
   server[kSockets].set(id, socket);
   server[kRefSockets]++;

@@ -182,10 +182,15 @@ impl NativeServer {
     }
 
     /// Ring for the events JS left to the next turn (see
-    /// `EventQueue::ring_if_pending`).
+    /// `EventQueue::ring_if_pending`); `always`: JS holds events of its
+    /// own for the next turn too.
     #[napi(catch_unwind)]
-    pub fn ring(&self) {
-        self.shared.events.ring_if_pending();
+    pub fn ring(&self, always: Option<bool>) {
+        if always == Some(true) {
+            self.shared.events.ring();
+        } else {
+            self.shared.events.ring_if_pending();
+        }
     }
 }
 
