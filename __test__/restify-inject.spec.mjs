@@ -27,7 +27,7 @@ import { createRequire } from 'node:module';
 import { differentialScenario } from './fixtures/apps.mjs';
 import { complete } from './helpers/raw-client.mjs';
 import {
-  sleep, connect, head, typed, jsonHead, exchange, notes, all, bodyOf, jsonOf, statusOf, inTurn,
+  sleep, connect, head, typed, jsonHead, exchange, notes, all, bodyOf, jsonOf, statusOf, inTurn, stopWithIdleAndBusy,
 } from './helpers/lib-scenario.mjs';
 
 const require = createRequire(import.meta.url);
@@ -310,21 +310,9 @@ test.serial('restify: a client that goes away mid-upload (FIN, destroy, RST) and
   t.deepEqual(core.waitDestroy.handler, ['start', 'done closed=true']);
 });
 
-/** Sends SIGUSR2 (the fixture calls server.close) and waits for 'stopping'. */
-async function stopServer(app) {
-  app.child.kill('SIGUSR2');
-  await app.waitLine((l) => l.at === 'stop' && l.ev === 'stopping', 2000, 'stopping');
-}
-
 test.serial('restify: server.close() ends idle keep-alive connections, lets an in-flight request finish, then stops', async (t) => {
   const { core, rhttp } = await differential(t, RESTIFY, async (app) => {
-    const idle = connect(t, app);
-    await idle.send(head('GET', '/send/string', 'idle'));
-    await idle.until(() => complete(idle.text()) > 0, 2000);
-    const busy = connect(t, app);
-    await busy.send(head('GET', '/slow?ms=250', 'busy'));
-    await app.waitLine((l) => l.id === 'busy' && l.ev === 'start', 1000, 'busy in').catch(() => {});
-    await stopServer(app);
+    const { idle, busy } = await stopWithIdleAndBusy(t, app, '/send/string', '/slow?ms=250');
     await idle.closes(1000);
     await busy.until(() => complete(busy.text()) > 0, 2000);
     // Core keeps the answered connection (keep-alive) until its client or

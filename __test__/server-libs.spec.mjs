@@ -16,7 +16,7 @@ import { differentialScenario } from './fixtures/apps.mjs';
 import { complete } from './helpers/raw-client.mjs';
 import {
   sleep, normalise, connect, head, typed, jsonHead, exchange, notes, all, bodyOf, jsonOf,
-  inTurn, multipartBody,
+  inTurn, multipartBody, stopServer, stopWithIdleAndBusy,
 } from './helpers/lib-scenario.mjs';
 
 const require = createRequire(import.meta.url);
@@ -223,21 +223,9 @@ test.serial('hapi: route timeout.server answers 503 to a slow handler; timeout.s
   t.is(complete(core.keepAliveAfter.got), 2);
 });
 
-/** Sends SIGUSR2 (the fixture calls server.stop) and waits for 'stopped'. */
-async function stopServer(app) {
-  app.child.kill('SIGUSR2');
-  await app.waitLine((l) => l.at === 'stop' && l.ev === 'stopping', 2000, 'stopping');
-}
-
 test.serial('hapi: server.stop({ timeout }) lets an in-flight request finish and ends idle keep-alive connections', async (t) => {
   const { core, rhttp } = await differential(t, HAPI, async (app) => {
-    const idle = connect(t, app);
-    await idle.send(head('GET', '/custom', 'idle'));
-    await idle.until(() => complete(idle.text()) > 0, 2000);
-    const busy = connect(t, app);
-    await busy.send(head('GET', '/wait?ms=250', 'busy'));
-    await app.waitLine((l) => l.id === 'busy' && l.ev === 'start', 1000, 'busy in').catch(() => {});
-    await stopServer(app);
+    const { idle, busy } = await stopWithIdleAndBusy(t, app, '/custom', '/wait?ms=250');
     await idle.closes(1000);
     await busy.closes(2000);
     const stopped = await app.waitLine((l) => l.at === 'stop' && l.ev !== 'stopping', 2000, 'stopped').catch((e) => e.message);

@@ -143,6 +143,26 @@ export function unchunkedBody(got) {
 /** The first response's body, as JSON in UTF-8. */
 export const jsonOf = (got) => JSON.parse(Buffer.from(bodyOf(got), 'latin1').toString('utf8'));
 /** The first response's status code. */
+/** Sends SIGUSR2 (the fixture stops its server) and waits for 'stopping'. */
+export async function stopServer(app) {
+  app.child.kill('SIGUSR2');
+  await app.waitLine((l) => l.at === 'stop' && l.ev === 'stopping', 2000, 'stopping');
+}
+
+/** A shutdown scenario's start: an idle keep-alive connection (one answer
+ * to `idlePath` read) and a busy one (its `busyPath` handler noted
+ * 'start'), then the server told to stop. */
+export async function stopWithIdleAndBusy(t, app, idlePath, busyPath) {
+  const idle = connect(t, app);
+  await idle.send(head('GET', idlePath, 'idle'));
+  await idle.until(() => complete(idle.text()) > 0, 2000);
+  const busy = connect(t, app);
+  await busy.send(head('GET', busyPath, 'busy'));
+  await app.waitLine((l) => l.id === 'busy' && l.ev === 'start', 1000, 'busy in').catch(() => {});
+  await stopServer(app);
+  return { idle, busy };
+}
+
 /** `buf` in pieces of `size` bytes with `gap` ms between them (exchange's pieces). */
 export function pieces(buf, size, gap = 1) {
   const out = [];
