@@ -160,6 +160,14 @@ pub(super) struct Shared {
     /// After an upgrade head: the bytes read past it, until JS decides.
     pub(super) upgrade_pending: Option<BytesMut>,
     pub(super) upgrade_decision: Option<bool>,
+    /// How many more bytes core's read that ended the upgrade head would
+    /// have taken (see `reader::core_read_rest`): the head is topped up to
+    /// that when JS takes the stream.
+    pub(super) upgrade_room: usize,
+    /// Bytes read past core's read of the upgrade head wait in the task's
+    /// buffer, for the stream's first data: the socket is not handed over
+    /// as a descriptor then (the task passes them on first).
+    pub(super) upgrade_excess: bool,
     /// JS took the socket over (`hand_over`, `request_hand_over`): the task
     /// leaves it alone and exits without a `Close` event.
     pub(super) handed_over: bool,
@@ -619,7 +627,7 @@ impl Conn {
     pub fn decide_upgrade(&self, raw: bool) -> Option<Bytes> {
         let mut st = lock(&self.shared);
         let head = if raw {
-            st.upgrade_pending.take().map(BytesMut::freeze)
+            self.take_upgrade_head(&mut st)
         } else {
             None
         };
@@ -627,6 +635,21 @@ impl Conn {
         drop(st);
         self.wake.notify_one();
         head
+    }
+
+    /// The bytes past the upgrade head, topped up with what the kernel holds
+    /// to what core's read would have held (core reads when JS runs; the io
+    /// thread read when the first bytes came).
+    fn take_upgrade_head(&self, st: &mut Shared) -> Option<Bytes> {
+        let mut head = st.upgrade_pending.take()?;
+        let room = std::mem::take(&mut st.upgrade_room);
+        if room > 0 {
+            let more = self.stream.read_waiting(room);
+            self.bytes_read
+                .fetch_add(more.len() as u64, Ordering::Relaxed);
+            head.extend_from_slice(&more);
+        }
+        Some(head.freeze())
     }
 
     /// JS has seen an upgrade head and takes the socket over itself, as a
@@ -639,11 +662,11 @@ impl Conn {
     pub fn hand_over(&self) -> Option<(Bytes, std::os::fd::OwnedFd)> {
         let mut st = lock(&self.shared);
         let waiting = st.upgrade_pending.is_some() && st.upgrade_decision.is_none();
-        if !waiting || !st.can_let_go() || !st.out.is_empty() {
+        if !waiting || !st.can_let_go() || !st.out.is_empty() || st.upgrade_excess {
             return None;
         }
         let fd = self.stream.dup_fd()?;
-        let head = st.upgrade_pending.take().map(BytesMut::freeze)?;
+        let head = self.take_upgrade_head(&mut st)?;
         st.handed_over = true;
         drop(st);
         self.wake.notify_one();
@@ -1885,6 +1908,34 @@ mod tests {
         let (conn, _peer) = conn_pair(&rt);
         lock(&conn.shared).upgrade_pending = Some(BytesMut::new());
         conn.decide_upgrade(true);
+        assert!(conn.hand_over().is_none());
+    }
+
+    #[test]
+    fn an_upgrade_head_is_topped_up_to_core_s_read_and_bytes_past_it_stay_off_a_hand_over() {
+        let rt = runtime();
+        let (conn, mut peer) = conn_pair(&rt);
+        std::io::Write::write_all(&mut peer, b"0123456789").unwrap();
+        // Wait (bounded) until the kernel holds them.
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while conn.stream.unread_bytes() < 10 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        {
+            let mut st = lock(&conn.shared);
+            st.upgrade_pending = Some(BytesMut::from(&b"early"[..]));
+            st.upgrade_room = 4;
+        }
+        let (head, _fd) = conn.hand_over().expect("handed over");
+        assert_eq!(&head[..], b"early0123");
+        assert_eq!(conn.stream.unread_bytes(), 6);
+        // Bytes read past core's read wait in the task: no descriptor.
+        let (conn, _peer) = conn_pair(&rt);
+        {
+            let mut st = lock(&conn.shared);
+            st.upgrade_pending = Some(BytesMut::new());
+            st.upgrade_excess = true;
+        }
         assert!(conn.hand_over().is_none());
     }
 

@@ -264,7 +264,7 @@ impl Task<'_> {
         // without a listener, carries on parsing (or closes for CONNECT).
         // Taken first: what follows a message that is not keep-alive would
         // be judged (and dropped) as bytes after it.
-        let leftover = head.upgrade.then(|| self.buf.split());
+        let leftover = head.upgrade.then(|| self.upgrade_leftover(head.head_len));
         let next = match decoder {
             Some(decoder) => Reading::Body(BodyState {
                 decoder,
@@ -274,8 +274,12 @@ impl Task<'_> {
             }),
             None => self.after_message(head.keep_alive),
         };
-        if let Some(leftover) = leftover {
-            lock(&self.conn.shared).upgrade_pending = Some(leftover);
+        if let Some((leftover, room)) = leftover {
+            let mut st = lock(&self.conn.shared);
+            st.upgrade_excess = !self.buf.is_empty();
+            st.upgrade_room = room;
+            st.upgrade_pending = Some(leftover);
+            drop(st);
             self.reading = Reading::AwaitUpgrade {
                 after: Box::new(next),
             };
@@ -469,6 +473,21 @@ impl Task<'_> {
         self.reading = *after;
     }
 
+    /// What follows an upgrade head of `head_len` bytes (just consumed) in
+    /// core's read: as much of the buffer as that read holds, the rest left
+    /// in `buf` for the stream's first data; and how many more bytes that
+    /// read had room for.
+    fn upgrade_leftover(&mut self, head_len: usize) -> (BytesMut, usize) {
+        let head_end = self.front_offset();
+        let rest = core_read_rest(self.read_start, head_end - head_len as u64, head_end);
+        let mut leftover = self.buf.split();
+        if leftover.len() > rest {
+            self.buf = leftover.split_off(rest);
+        }
+        let room = rest - leftover.len();
+        (leftover, room)
+    }
+
     /// Stream offset of the first byte in `buf`.
     pub(super) fn front_offset(&self) -> u64 {
         self.total_read - self.buf.len() as u64
@@ -570,5 +589,46 @@ impl Task<'_> {
                 fin_read: self.fin_read,
             });
         }
+    }
+}
+
+/// libuv's read size: what core takes in one read.
+const CORE_READ: u64 = 64 * 1024;
+
+/// How many bytes past `head_end` core's read that ended a head starting at
+/// `head_start` held, at most. Core reads 64 KiB at a time: taken here from
+/// the start of the io thread's latest read (`read_start`) when the head
+/// ended in it, else from the head's start (it began a read: a client that
+/// sends its upgrade request and the first data at once).
+pub(super) fn core_read_rest(read_start: u64, head_start: u64, head_end: u64) -> usize {
+    let from = if read_start <= head_end {
+        read_start
+    } else {
+        head_start
+    };
+    if head_end == from {
+        // The head ended its read: what follows comes in the next one.
+        return 0;
+    }
+    let end = from + ((head_end - from - 1) / CORE_READ + 1) * CORE_READ;
+    (end - head_end) as usize
+}
+
+#[cfg(test)]
+mod core_read_tests {
+    use super::core_read_rest;
+
+    #[test]
+    fn the_rest_of_core_s_64_kib_read_after_an_upgrade_head() {
+        // A head of 62 bytes at the start of the io thread's read.
+        assert_eq!(core_read_rest(0, 0, 62), 65536 - 62);
+        // The io thread read on past it: core's read began at the head.
+        assert_eq!(core_read_rest(65482, 0, 158), 65536 - 158);
+        // A head behind 70,000 bytes of the same read: core's second read.
+        assert_eq!(core_read_rest(0, 70_000, 70_100), 131_072 - 70_100);
+        // A head ending exactly where the previous read ended.
+        assert_eq!(core_read_rest(500, 400, 500), 0);
+        // A head ending exactly at a 64 KiB boundary: nothing after it.
+        assert_eq!(core_read_rest(0, 65_000, 65_536), 0);
     }
 }

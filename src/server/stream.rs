@@ -92,6 +92,27 @@ impl Stream {
         fd.try_clone_to_owned().ok()
     }
 
+    /// Up to `max` bytes the kernel already holds, read past the reactor
+    /// and without waiting (empty when none, or on any error: only bytes
+    /// FIONREAD counted are asked for, so a pending error stays pending).
+    pub fn read_waiting(&self, max: usize) -> Vec<u8> {
+        use std::os::fd::AsRawFd;
+        let fd = match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+            Stream::Fed(_) => return Vec::new(),
+        };
+        let want = self.unread_bytes().min(max);
+        let mut buf = vec![0u8; want];
+        if want == 0 {
+            return buf;
+        }
+        // SAFETY: `buf` has `want` writable bytes; `fd` is open while `self` lives.
+        let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), want, libc::MSG_DONTWAIT) };
+        buf.truncate(n.max(0) as usize);
+        buf
+    }
+
     /// Bytes the kernel holds for the next read (FIONREAD); 0 on error.
     pub fn unread_bytes(&self) -> usize {
         use std::os::fd::AsRawFd;
