@@ -47,7 +47,7 @@ const IDLE_RECHECK: Duration = Duration::from_secs(1);
 /// one read in flight (the next one goes on while JS takes it), so a paused
 /// response stops the connection ~190 KiB in (core: ~128 KiB; 256 KiB in
 /// flight let it read ~590 KiB, enough to drain a blocked server).
-const RAW_READ_CHUNK: usize = 64 * 1024;
+pub(super) const RAW_READ_CHUNK: usize = 64 * 1024;
 const RAW_INFLIGHT_LIMIT: usize = 64 * 1024;
 thread_local! {
     /// A connection waiting for its next request keeps no read buffer (RSS

@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use std::sync::atomic::Ordering;
 
-use super::conn::{Task, BODY_GATE, PAUSE_GATE, READ_CHUNK};
+use super::conn::{Task, BODY_GATE, PAUSE_GATE, RAW_READ_CHUNK, READ_CHUNK};
 use super::events::*;
 use crate::bridge::lock;
 use crate::bridge::record::{join_fields, join_trailers};
@@ -592,8 +592,8 @@ impl Task<'_> {
     }
 }
 
-/// libuv's read size: what core takes in one read.
-const CORE_READ: u64 = 64 * 1024;
+/// libuv's read size: what core takes in one read (a raw stream's too).
+const CORE_READ: u64 = RAW_READ_CHUNK as u64;
 
 /// How many bytes past `head_end` core's read that ended a head starting at
 /// `head_start` held, at most. Core reads 64 KiB at a time: taken here from
