@@ -674,14 +674,22 @@ function holdReads(server, ev, at, kind) {
 /** A copy of the event to hold. A body's bytes count in flight in Rust
  * again while held, so the connection stops reading at its limit. */
 function heldRecord(ev, at, kind) {
-  if (kind === EV_BODY || kind === EV_BODY_GATED) binding.connHold(ev[at + 1], ev[at + 2].length);
+  countHeldBody(ev, at, true);
   return ev.slice(at, at + EVENT_WIDTH[kind]);
+}
+
+/** A held body's bytes count in flight in Rust again (`held`), or no more. */
+function countHeldBody(ev, at, held) {
+  const kind = ev[at];
+  if (kind !== EV_BODY && kind !== EV_BODY_GATED) return;
+  if (held) binding.connHold(ev[at + 1], ev[at + 2].length);
+  else binding.connReleaseHeld(ev[at + 1], ev[at + 2].length);
 }
 
 /** Take the first held record, giving back a body's bytes (heldRecord). */
 function shiftHeld(held) {
   const record = held.shift();
-  if (record[0] === EV_BODY || record[0] === EV_BODY_GATED) binding.connReleaseHeld(record[1], record[2].length);
+  countHeldBody(record, 0, false);
   return record;
 }
 
@@ -767,8 +775,7 @@ function holdForNextTurn(server, ev, at, kind) {
   const held = server[kNextTurn];
   const end = at + EVENT_WIDTH[kind];
   for (let k = at; k < end; k++) held.push(ev[k]);
-  // A body's bytes count in flight in Rust again while held (heldRecord).
-  if (kind === EV_BODY || kind === EV_BODY_GATED) binding.connHold(ev[at + 1], ev[at + 2].length);
+  countHeldBody(ev, at, true);
   // The end of the turn rings for the next one (kTurnBudget's ring).
   server[kTurnBudget].deferred = true;
   return true;
@@ -778,10 +785,7 @@ function holdForNextTurn(server, ev, at, kind) {
 function takeNextTurn(server) {
   const held = server[kNextTurn];
   server[kNextTurn] = [];
-  for (let at = 0; at < held.length; at += EVENT_WIDTH[held[at]]) {
-    const kind = held[at];
-    if (kind === EV_BODY || kind === EV_BODY_GATED) binding.connReleaseHeld(held[at + 1], held[at + 2].length);
-  }
+  for (let at = 0; at < held.length; at += EVENT_WIDTH[held[at]]) countHeldBody(held, at, false);
   return held;
 }
 
