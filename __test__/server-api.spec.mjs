@@ -11,6 +11,7 @@ import {
 
 const require = createRequire(import.meta.url);
 const net = require('node:net');
+const fs = require('node:fs');
 
 /** A server from the implementation under test, listening on 127.0.0.1:0. */
 async function serve(ctx, optsOrHandler, handler) {
@@ -349,6 +350,79 @@ test('listen on a Unix socket path', async (t) => {
     return ctx.raw(p, get('/', { Connection: 'close' }));
   });
   t.true(node.result.data.endsWith('unix'));
+});
+
+test('close() of a Unix socket listener removes its path: a connect gets ENOENT, the path listens again', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const p = ctx.socketPath();
+    const s = ctx.server((req, res) => res.end('first'));
+    await withTimeout(new Promise((resolve) => s.listen(p, resolve)), 2000);
+    ctx.push({ existsListening: fs.existsSync(p) });
+    const closed = new Promise((resolve) => s.close(resolve));
+    // Synchronously, as libuv's close: the name is gone before close()'s callback.
+    ctx.push({ existsAfterClose: fs.existsSync(p) });
+    const refused = await withTimeout(new Promise((resolve) => {
+      const c = net.connect(p);
+      c.on('connect', () => { c.destroy(); resolve('connected'); });
+      c.on('error', (err) => resolve(err.code));
+    }), 2000);
+    ctx.push({ refused });
+    await withTimeout(closed, 2000);
+    const again = ctx.server((req, res) => res.end('second'));
+    const listened = await withTimeout(new Promise((resolve) => {
+      again.on('error', (err) => resolve(err.code));
+      again.listen(p, () => resolve('listening'));
+    }), 2000);
+    ctx.push({ listened });
+    return listened === 'listening' ? ctx.raw(p, get('/', { Connection: 'close' })) : null;
+  });
+  t.is(node.log[2].refused, 'ENOENT');
+  t.true(node.result.data.endsWith('second'));
+});
+
+test('listen({ path, readableAll, writableAll }) adds the mode bits to the socket file', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const out = {};
+    for (const [name, opts] of [['none', {}], ['readable', { readableAll: true }], ['writable', { writableAll: true }], ['both', { readableAll: true, writableAll: true }]]) {
+      const p = ctx.socketPath();
+      const s = ctx.server((req, res) => res.end(name));
+      await withTimeout(new Promise((resolve) => s.listen({ path: p, ...opts }, resolve)), 2000);
+      out[name] = (fs.statSync(p).mode & 0o777).toString(8);
+      await new Promise((resolve) => s.close(resolve));
+    }
+    return out;
+  });
+  t.is(node.result.both, '777');
+});
+
+test('an abstract Unix socket name: listen, serve, close, listen again', async (t) => {
+  await same(t, async (http, ctx) => {
+    const name = `\0rhttp-abstract-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const out = [];
+    for (const round of [1, 2]) {
+      const s = ctx.server((req, res) => res.end(`round ${round}`));
+      await withTimeout(new Promise((resolve) => s.listen(name, resolve)), 2000);
+      out.push({ address: s.address() === name, raw: await ctx.raw(name, get('/', { Connection: 'close' })) });
+      // The client side: http.get({ socketPath }) reaches the same name.
+      out.push(await withTimeout(new Promise((resolve) => {
+        http.get({ socketPath: name, path: '/c', agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('latin1').on('data', (d) => { body += d; }).on('end', () => resolve({ status: res.statusCode, body }));
+        }).on('error', (err) => resolve(describeError(err)));
+      }), 2000));
+      await new Promise((resolve) => s.close(resolve));
+    }
+    return out;
+  });
+});
+
+test('readableAll or writableAll with an abstract Unix socket name throws as core', async (t) => {
+  await same(t, async (http, ctx) => {
+    const chmod = ctx.server(() => {});
+    const threw = attempt(() => chmod.listen({ path: '\0rhttp-abstract-chmod', readableAll: true }));
+    threw.threw.message = threw.threw.message.split('\n')[0];
+    return threw;
+  });
 });
 
 test('listen({ fd }) of another listening socket (in a child process)', async (t) => {

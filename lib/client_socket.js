@@ -14,7 +14,7 @@ const { Socket, ConnHandle, errnoError, kId, applyPauseBits, closeFd } = require
 const { runNextTicks, TurnBudget, currentPollMark } = require('./common');
 const { netIntercepted } = require('./net_stock');
 const {
-  binding, unpackEvents, EVENT_WIDTH,
+  binding, unpackEvents, EVENT_WIDTH, PAD_ABSTRACT_PIPE_NAMES,
   EV_CONNECT, EV_DATA, EV_END, EV_FIN_READ, EV_CLOSE, EV_DRAIN, EV_TIMEOUT, EV_HANDED_OVER,
 } = require('./native');
 const { codes, ExceptionWithHostPort } = require('./internal/errors');
@@ -271,7 +271,7 @@ class ClientSocket extends Socket {
     if (typeof cb === 'function') this.once('connect', cb);
     this.connecting = true;
     if (options.path) {
-      this._rhttpStart(client().connectUnix(String(options.path)), options.path, undefined);
+      this._rhttpStart(client().connectUnix(String(options.path), PAD_ABSTRACT_PIPE_NAMES), options.path, undefined);
       return this;
     }
     lookupAndConnect(this, options);

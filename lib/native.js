@@ -59,10 +59,17 @@ function unpackEvents(values) {
   return events;
 }
 
+// Whether this Node's libuv binds and connects an abstract Unix socket name
+// (leading NUL) padded with NULs to the whole sun_path, as before libuv 1.48
+// (Node 20): ours must spell the name the same way to meet its peers.
+const [uvMajor, uvMinor] = process.versions.uv.split('.').map(Number);
+const PAD_ABSTRACT_PIPE_NAMES = uvMajor === 1 && uvMinor < 48;
+
 module.exports = {
   binding,
   fast,
   unpackEvents,
+  PAD_ABSTRACT_PIPE_NAMES,
   // [kind, conn, ...fields]; the number after each name is the record width.
   EV_CONNECTION: 1, // 2
   EV_REQUEST: 2, // 4: head ("method\0url\0name\0value…", latin1), flags

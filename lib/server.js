@@ -9,6 +9,7 @@
 // Listening reuses net.Server's argument handling and overrides `_listen2`.
 // Everything a user or a framework can observe is kept as in core.
 
+const fs = require('node:fs');
 const net = require('node:net');
 const EE = require('node:events');
 const assert = require('./internal/assert');
@@ -17,7 +18,7 @@ const { AsyncResource } = require('node:async_hooks');
 const { promisify } = require('node:util');
 
 const {
-  binding, unpackEvents, EVENT_WIDTH,
+  binding, unpackEvents, EVENT_WIDTH, PAD_ABSTRACT_PIPE_NAMES,
   EV_CONNECTION, EV_REQUEST, EV_BODY, EV_BODY_END, EV_PARSE_ERROR,
   EV_REQUEST_TIMEOUT, EV_TIMEOUT, EV_DRAIN, EV_END, EV_CLOSE, EV_DATA, EV_BODY_GATED, EV_HANDED_OVER,
   REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, REQ_PIPELINED, REQ_EARLY_FLUSH, PAUSE_BODY, PAUSE_PIPELINE, PAUSE_GATE,
@@ -423,14 +424,34 @@ Server.prototype._rhttpSocketRef = function(delta) {
 
 /** The listening `_handle`: what net.Server's close/address/ref/unref call. */
 class ListenHandle {
-  constructor(server, result, coreHandle = null) {
+  constructor(server, result, coreHandle = null, pipePath = null) {
     this.server = server;
     this.result = result;
     // listen(handle): core's TCP/Pipe handle keeps accepting (see adoptCoreHandle).
     this.coreHandle = coreHandle;
+    // listen(path): the name the socket bound, for fchmod.
+    this.pipePath = pipePath;
     // A Unix socket has no address: net.Server.address() then returns the
     // path, as it does for core's Pipe handle.
     if (result.family === '') this.getsockname = undefined;
+  }
+
+  /** listen({ path, readableAll, writableAll }): libuv's uv_pipe_chmod,
+   * which adds the read (1) or write (2) bits for everyone to the path. */
+  fchmod(mode) {
+    const path = this.pipePath;
+    if (path === null) return -9; // EBADF
+    if (mode !== 1 && mode !== 2 && mode !== 3) return -22; // EINVAL
+    // An abstract name: libuv's stat of it finds no file.
+    if (path.startsWith('\0')) return -2; // ENOENT
+    try {
+      const want = (mode & 1 ? 0o444 : 0) | (mode & 2 ? 0o222 : 0);
+      const { mode: have } = fs.statSync(path);
+      if ((have & want) !== want) fs.chmodSync(path, (have | want) & 0o7777);
+      return 0;
+    } catch (err) {
+      return typeof err.errno === 'number' ? err.errno : -22;
+    }
   }
 
   getsockname(out) {
@@ -477,7 +498,7 @@ Server.prototype._listen2 = function _listen2(address, port, addressType, backlo
   } else if (typeof fd === 'number' && fd >= 0) {
     result = native.listenFd(fd, backlog || 511);
   } else if (port === -1 && addressType === -1) {
-    result = native.listenUnix(address, backlog || 511);
+    result = native.listenUnix(address, backlog || 511, PAD_ABSTRACT_PIPE_NAMES);
   } else {
     const ipv6Only = (flags & UV_TCP_IPV6ONLY) !== 0;
     if (!address) {
@@ -498,7 +519,8 @@ Server.prototype._listen2 = function _listen2(address, port, addressType, backlo
     process.nextTick(emitErrorNT, this, ex);
     return;
   }
-  this._handle = new ListenHandle(this, result);
+  const pipePath = port === -1 && addressType === -1 ? address : null;
+  this._handle = new ListenHandle(this, result, null, pipePath);
   this._connectionKey = addressType + ':' + address + ':' + port;
   updateRef(this);
   process.nextTick(emitListeningNT, this);

@@ -93,8 +93,10 @@ impl NativeClient {
     }
 
     #[napi(catch_unwind)]
-    pub fn connect_unix(&self, path: String) -> i64 {
-        connect::connect(self.shared.clone(), Target::Unix { path }) as i64
+    /// `pad_abstract`: the running libuv pads abstract names (before 1.48).
+    pub fn connect_unix(&self, path: String, pad_abstract: bool) -> i64 {
+        let target = Target::Unix { path, pad_abstract };
+        connect::connect(self.shared.clone(), target) as i64
     }
 
     /// Whether client connections keep the event loop alive (core: a ref'd

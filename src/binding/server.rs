@@ -111,12 +111,16 @@ impl NativeServer {
         self.start(bound, true)
     }
 
+    /// `pad_abstract`: the running libuv pads abstract names (before 1.48).
     #[napi(catch_unwind)]
-    pub fn listen_unix(&mut self, path: String, backlog: Option<u32>) -> ListenResult {
-        self.start(
-            listener::bind_unix(&path, backlog.unwrap_or(DEFAULT_BACKLOG)),
-            true,
-        )
+    pub fn listen_unix(
+        &mut self,
+        path: String,
+        backlog: Option<u32>,
+        pad_abstract: bool,
+    ) -> ListenResult {
+        let backlog = backlog.unwrap_or(DEFAULT_BACKLOG);
+        self.start(listener::bind_unix(&path, backlog, pad_abstract), true)
     }
 
     #[napi(catch_unwind)]

@@ -15,6 +15,7 @@ use tokio::net::{TcpStream, UnixStream};
 use crate::bridge::lock;
 use crate::runtime::runtime;
 use crate::server::conn::{self, Conn, Mode};
+use crate::server::pipe_name::pipe_addr;
 use crate::server::registry;
 use crate::server::stream::Stream;
 use crate::server::{ServerEvent, ServerShared};
@@ -28,6 +29,7 @@ pub enum Target {
     Tcp(StartedTcp),
     Unix {
         path: String,
+        pad_abstract: bool,
     },
 }
 
@@ -184,8 +186,31 @@ async fn open(target: Target) -> io::Result<(Stream, bool)> {
             }
             Ok((Stream::Tcp(stream), started.no_delay))
         }
-        Target::Unix { path } => Ok((Stream::Unix(UnixStream::connect(path).await?), false)),
+        Target::Unix { path, pad_abstract } => Ok((
+            Stream::Unix(connect_unix(&path, pad_abstract).await?),
+            false,
+        )),
     }
+}
+
+/// A Unix connect as libuv's: a non-blocking `connect()` to the address
+/// libuv would use, waiting only while it is in progress.
+async fn connect_unix(path: &str, pad_abstract: bool) -> io::Result<UnixStream> {
+    let addr = pipe_addr(path, pad_abstract)?;
+    let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
+    let in_progress = match socket.connect(&addr) {
+        Ok(()) => false,
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => true,
+        Err(e) => return Err(e),
+    };
+    let stream = UnixStream::from_std(socket.into())?;
+    if in_progress {
+        stream.writable().await?;
+        if let Some(e) = stream.take_error()? {
+            return Err(e);
+        }
+    }
+    Ok(stream)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::RawFd;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use socket2::{Domain, Protocol, Socket, Type};
@@ -12,21 +13,37 @@ use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::Notify;
 
 use super::conn::{self, Conn};
+use super::pipe_name::pipe_addr;
 use super::stream::{Endpoint, Stream};
 use super::ServerShared;
 use crate::runtime::runtime;
 
 pub enum Listener {
     Tcp(TcpListener),
-    Unix(UnixListener),
+    /// With the filesystem name it bound (none for an inherited descriptor
+    /// or an abstract name): libuv removes that name when it closes the
+    /// listener, so the path can be listened on again.
+    Unix(UnixListener, Option<PathBuf>),
+}
+
+/// How `stop` takes the listening socket away from the kernel at once.
+enum Release {
+    /// `shutdown(SHUT_RD)`: the listener stops; accept then fails (EINVAL).
+    Shutdown(RawFd),
+    /// A Unix listener shut down stays readable (read closed) while accept
+    /// says EAGAIN, and tokio's accept would spin on it. Instead an unbound
+    /// socket takes its descriptor number (`dup3`): the listening socket is
+    /// released as by libuv's close (its backlog reset, it leaves epoll),
+    /// and accept on the stand-in fails (EINVAL). The name goes first.
+    Replace(RawFd, Option<PathBuf>),
 }
 
 /// A running accept loop; dropping it does not stop the loop, `stop()` does.
 pub struct ListenerHandle {
     stop: Arc<Notify>,
-    /// The listening socket's descriptor, until `stop`: the accept loop
-    /// keeps it open until it hears the stop.
-    fd: Mutex<Option<RawFd>>,
+    /// The listening socket, until `stop` releases it: the accept loop
+    /// keeps its descriptor open until it hears the stop.
+    release: Mutex<Option<Release>>,
     pub local: Endpoint,
 }
 
@@ -37,17 +54,39 @@ impl ListenerHandle {
     /// ends and closes the descriptor. (A socket shared with an inherited
     /// descriptor keeps listening for its other holder.)
     pub fn stop(&self) {
-        if let Some(fd) = lock_fd(&self.fd).take() {
-            // SAFETY: the loop closes `fd` only after this shutdown (accept
-            // then fails with EINVAL) or the notify below.
-            unsafe { libc::shutdown(fd, libc::SHUT_RD) };
+        let release = self
+            .release
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        match release {
+            // SAFETY (both arms): the loop closes `fd` only after accept
+            // fails with EINVAL or it hears the notify below, so `fd` is
+            // still the listener's here.
+            Some(Release::Shutdown(fd)) => unsafe {
+                libc::shutdown(fd, libc::SHUT_RD);
+            },
+            Some(Release::Replace(fd, name)) => {
+                if let Some(name) = name {
+                    let _ = std::fs::remove_file(name);
+                }
+                unsafe { replace_with_unbound_socket(fd) };
+            }
+            None => {}
         }
         self.stop.notify_one();
     }
 }
 
-fn lock_fd(fd: &Mutex<Option<RawFd>>) -> std::sync::MutexGuard<'_, Option<RawFd>> {
-    fd.lock().unwrap_or_else(|e| e.into_inner())
+/// Puts a fresh unbound Unix socket at descriptor `fd`, closing what was
+/// there. Safety: `fd` must be an open descriptor this process owns.
+unsafe fn replace_with_unbound_socket(fd: RawFd) {
+    let flags = libc::SOCK_STREAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK;
+    let stand_in = libc::socket(libc::AF_UNIX, flags, 0);
+    if stand_in >= 0 {
+        libc::dup3(stand_in, fd, libc::O_CLOEXEC);
+        libc::close(stand_in);
+    }
 }
 
 pub struct TcpBind<'a> {
@@ -84,12 +123,15 @@ pub fn bind_tcp(opts: &TcpBind<'_>) -> io::Result<Listener> {
     Ok(Listener::Tcp(TcpListener::from_std(socket.into())?))
 }
 
-pub fn bind_unix(path: &str, backlog_hint: u32) -> io::Result<Listener> {
+/// `pad_abstract`: see [`pipe_addr`].
+pub fn bind_unix(path: &str, backlog_hint: u32, pad_abstract: bool) -> io::Result<Listener> {
     let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
-    socket.bind(&socket2::SockAddr::unix(path)?)?;
+    socket.bind(&pipe_addr(path, pad_abstract)?)?;
     socket.listen(backlog(backlog_hint))?;
     let _enter = runtime().enter();
-    Ok(Listener::Unix(UnixListener::from_std(socket.into())?))
+    // An abstract name (leading NUL) has no file to remove.
+    let name = (!path.starts_with('\0')).then(|| PathBuf::from(path));
+    Ok(Listener::Unix(UnixListener::from_std(socket.into())?, name))
 }
 
 /// Listen on an inherited descriptor (`listen({ fd })`). The descriptor is
@@ -105,7 +147,7 @@ pub fn from_fd(fd: RawFd, backlog_hint: u32) -> io::Result<Listener> {
     socket.listen(backlog(backlog_hint))?;
     let _enter = runtime().enter();
     match socket.domain()? {
-        Domain::UNIX => Ok(Listener::Unix(UnixListener::from_std(socket.into())?)),
+        Domain::UNIX => Ok(Listener::Unix(UnixListener::from_std(socket.into())?, None)),
         _ => Ok(Listener::Tcp(TcpListener::from_std(socket.into())?)),
     }
 }
@@ -121,7 +163,7 @@ impl Listener {
                 .local_addr()
                 .map(Endpoint::from_socket_addr)
                 .unwrap_or_default(),
-            Listener::Unix(_) => Endpoint::default(),
+            Listener::Unix(..) => Endpoint::default(),
         }
     }
 
@@ -131,12 +173,13 @@ impl Listener {
     /// it down would stop the other holder's listening too).
     pub fn spawn(self, server: Arc<ServerShared>, owned: bool) -> ListenerHandle {
         let stop = Arc::new(Notify::new());
+        let release = owned.then(|| match &self {
+            Listener::Tcp(_) => Release::Shutdown(self.raw_fd()),
+            Listener::Unix(_, name) => Release::Replace(self.raw_fd(), name.clone()),
+        });
         let handle = ListenerHandle {
             stop: stop.clone(),
-            // Only TCP: a Unix listener shut down stays readable (read
-            // closed) while accept says EAGAIN, and tokio's accept would
-            // spin on it.
-            fd: Mutex::new((owned && matches!(self, Listener::Tcp(_))).then(|| self.raw_fd())),
+            release: Mutex::new(release),
             local: self.local(),
         };
         runtime().spawn(async move {
@@ -155,7 +198,7 @@ impl Listener {
                         // EMFILE and friends: back off instead of spinning.
                         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     }
-                    // stop() shut the listener down; the notify may be on its way.
+                    // stop() released the listener; the notify may be on its way.
                     Err(e) if e.raw_os_error() == Some(libc::EINVAL) => break,
                     Err(_) => {}
                 }
@@ -168,14 +211,14 @@ impl Listener {
         use std::os::fd::AsRawFd;
         match self {
             Listener::Tcp(l) => l.as_raw_fd(),
-            Listener::Unix(l) => l.as_raw_fd(),
+            Listener::Unix(l, _) => l.as_raw_fd(),
         }
     }
 
     async fn accept(&self) -> io::Result<Stream> {
         match self {
             Listener::Tcp(l) => l.accept().await.map(|(s, _)| Stream::Tcp(s)),
-            Listener::Unix(l) => l.accept().await.map(|(s, _)| Stream::Unix(s)),
+            Listener::Unix(l, _) => l.accept().await.map(|(s, _)| Stream::Unix(s)),
         }
     }
 }
@@ -220,6 +263,19 @@ mod tests {
         true
     }
 
+    /// A socket path in the temp directory, nothing there yet.
+    fn fresh_socket_path(tag: &str) -> std::path::PathBuf {
+        let name = format!("rhttp-{tag}-{}.sock", std::process::id());
+        let path = std::env::temp_dir().join(name);
+        let _ = std::fs::remove_file(&path);
+        path
+    }
+
+    fn bind_unix_at(path: &std::path::Path) -> Listener {
+        let _guard = runtime().enter();
+        bind_unix(path.to_str().unwrap(), 16, true).unwrap()
+    }
+
     #[test]
     fn a_stopped_tcp_listener_refuses_at_once_and_its_loop_ends() {
         let listener = {
@@ -249,15 +305,8 @@ mod tests {
     fn a_stopped_unix_listener_loop_ends() {
         // The spin this guards against depends on timing: try a few times.
         for round in 0..10 {
-            let path = std::env::temp_dir().join(format!(
-                "rhttp-listener-{}-{round}.sock",
-                std::process::id()
-            ));
-            let _ = std::fs::remove_file(&path);
-            let listener = {
-                let _guard = runtime().enter();
-                bind_unix(path.to_str().unwrap(), 16).unwrap()
-            };
+            let path = fresh_socket_path(&format!("listener-{round}"));
+            let listener = bind_unix_at(&path);
             let server = shared();
             let handle = listener.spawn(server.clone(), true);
             // An accepted connection first: the spin came after one.
@@ -268,5 +317,60 @@ mod tests {
             assert!(references(&server, 2), "round {round}: the loop ended");
             let _ = std::fs::remove_file(&path);
         }
+    }
+
+    #[test]
+    fn a_stopped_unix_listener_removes_its_name_at_once() {
+        let path = fresh_socket_path("unlink");
+        let listener = bind_unix_at(&path);
+        let server = shared();
+        let handle = listener.spawn(server.clone(), true);
+        std::thread::sleep(PARK);
+        handle.stop();
+        // No wait, as libuv's close: the name is gone, so the path can be
+        // listened on again.
+        let err = std::os::unix::net::UnixStream::connect(&path).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        let again = std::os::unix::net::UnixListener::bind(&path);
+        assert!(again.is_ok(), "{again:?}");
+        assert!(references(&server, 1));
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn an_inherited_unix_listener_keeps_its_name() {
+        let path = fresh_socket_path("inherit");
+        let holder = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let listener = {
+            use std::os::fd::AsRawFd;
+            let _guard = runtime().enter();
+            from_fd(holder.as_raw_fd(), 16).unwrap()
+        };
+        let handle = listener.spawn(shared(), false);
+        handle.stop();
+        assert!(path.exists());
+        drop(holder);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn replacing_a_unix_listener_resets_its_backlog_and_fails_accept() {
+        use std::io::Read;
+        use std::os::fd::AsRawFd;
+        let path = fresh_socket_path("replace");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let mut waiting = std::os::unix::net::UnixStream::connect(&path).unwrap();
+        // SAFETY: `listener` owns this open descriptor.
+        unsafe { replace_with_unbound_socket(listener.as_raw_fd()) };
+        let mut byte = [0u8; 1];
+        let read = waiting.read(&mut byte);
+        assert!(
+            matches!(&read, Ok(0))
+                || matches!(&read, Err(e) if e.kind() == io::ErrorKind::ConnectionReset),
+            "{read:?}"
+        );
+        let accept = listener.accept().unwrap_err();
+        assert_eq!(accept.raw_os_error(), Some(libc::EINVAL));
+        let _ = std::fs::remove_file(&path);
     }
 }

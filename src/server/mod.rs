@@ -6,6 +6,7 @@ pub mod events;
 pub mod fed;
 pub mod listener;
 pub mod options;
+pub mod pipe_name;
 mod reader;
 pub mod registry;
 #[cfg(test)]
