@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { differentialScenario } from './fixtures/apps.mjs';
 import { complete } from './helpers/raw-client.mjs';
 import {
-  sleep, connect, head, typed, exchange, notes, all, inTurn, bodyOf, jsonOf, statusOf, multipartBody,
+  sleep, connect, head, typed, exchange, notes, all, inTurn, keepAliveAndPipelined, bodyOf, jsonOf, statusOf, multipartBody,
 } from './helpers/lib-scenario.mjs';
 
 const require = createRequire(import.meta.url);
@@ -279,8 +279,8 @@ test('hono: clients gone: mid-stream, before a handler waiting on c.req.raw.sign
 });
 
 test('hono: keep-alive and pipelining (GET, POST bodies read and unread, streams, errors, HEAD, 304, 404)', async (t) => {
-  const { core, rhttp } = await differentialScenario(t, HONO, async (app) => {
-    const ka = await inTurn(t, app, [
+  const { core, rhttp } = await differentialScenario(t, HONO, (app) => keepAliveAndPipelined(t, app, {
+    requests: [
       head('GET', '/text', 'ka-0'),
       typed('POST', '/json', 'ka-1', 'application/json', '{"n":1}'),
       head('GET', '/stream', 'ka-2'),
@@ -289,15 +289,13 @@ test('hono: keep-alive and pipelining (GET, POST bodies read and unread, streams
       head('GET', '/not-modified', 'ka-5'),
       head('GET', '/sse', 'ka-6'),
       head('GET', '/cookies', 'ka-7'),
-    ]);
-    const pipelined = await exchange(t, app, [
+    ],
+    pipelined:
       head('GET', '/stream', 'p-0') + typed('POST', '/text', 'p-1', 'text/plain', 'piped') +
       typed('POST', '/ignore', 'p-2', 'text/plain', 'unread') + head('GET', '/nowhere', 'p-3') + head('GET', '/stream-quick', 'p-4'),
-    ], { n: 5 });
-    const out = { ka, pipelined, notes: {} };
-    for (const id of ['ka-1', 'ka-2', 'ka-3', 'ka-6', 'p-0', 'p-2', 'p-4']) out.notes[id] = await notes(app, id, /^res: close/, { settle: 0 });
-    return out;
-  });
+    n: 5,
+    ids: ['ka-1', 'ka-2', 'ka-3', 'ka-6', 'p-0', 'p-2', 'p-4'],
+  }));
   t.deepEqual(rhttp, core);
   t.is(answers(core.ka.got), 8);
   t.false(core.ka.closed);

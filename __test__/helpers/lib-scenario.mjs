@@ -104,6 +104,18 @@ export async function inTurn(t, app, requests, { linger = 150 } = {}) {
   return c.view();
 }
 
+/** The keep-alive and pipelining scenario of the server-library specs:
+ * `requests` in turn on one connection, then `pipelined` bytes in one
+ * write on another (until `n` answers), and the notes of `ids` once each
+ * response closed. */
+export async function keepAliveAndPipelined(t, app, { requests, pipelined, n, ids }) {
+  const ka = await inTurn(t, app, requests);
+  const piped = await exchange(t, app, [pipelined], { n });
+  const out = { ka, pipelined: piped, notes: {} };
+  for (const id of ids) out.notes[id] = await notes(app, id, /^res: close/, { settle: 0 });
+  return out;
+}
+
 /** A multipart/form-data body: parts are { name, value[, type] } fields or
  * { name, filename, type, data } files. */
 export function multipartBody(parts, boundary) {
