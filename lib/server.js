@@ -526,13 +526,20 @@ Server.prototype._listen2 = function _listen2(address, port, addressType, backlo
   process.nextTick(emitListeningNT, this);
 };
 
-// listen(handle) with core's own TCP/Pipe handle. Core takes the handle
+// listen(handle) with core's own TCP/Pipe handle, and a cluster worker's
+// listen() (its handle is the primary's shared socket, or a stand-in the
+// primary's round-robin hands connections through). Core takes the handle
 // over: its connections now go to this server, not to whoever listened on
 // it before. Listening on a duplicate of its descriptor would leave both
-// accepting; instead the handle keeps accepting and each connection is
-// handed to this server as a stream (a fed connection, as with
-// server.emit('connection', socket)).
+// accepting; instead the handle keeps accepting and each connection it
+// accepts is served natively from its descriptor (or, without one, fed
+// from a net.Socket as with server.emit('connection', socket)).
 function adoptCoreHandle(server, handle, backlog) {
+  // Its owner is this server now, as net's setupListenHandle makes it: a
+  // round-robin worker checks the owner's maxConnections before it takes
+  // a connection (over it, the primary offers the connection elsewhere).
+  const owner = coreOwnerSymbol();
+  if (owner !== undefined) handle[owner] = server;
   const err = handle.listen(backlog || 511);
   if (err) {
     process.nextTick(emitErrorNT, server, new UVExceptionWithHostPort(err, 'listen', null, -1));
@@ -541,6 +548,17 @@ function adoptCoreHandle(server, handle, backlog) {
   handle.onconnection = (status, clientHandle) => {
     if (status) {
       server.emit('error', new UVExceptionWithHostPort(status, 'accept', null, -1));
+      return;
+    }
+    // As net's onconnection: over the limit, the handle closes unread.
+    if (server.maxConnections != null && server._connections >= server.maxConnections) {
+      server.emit('drop', handleEndpoints(clientHandle));
+      clientHandle.close();
+      return;
+    }
+    const id = adoptAccepted(server, clientHandle);
+    if (id >= 0) {
+      onConnection(server, id);
       return;
     }
     const socket = new net.Socket({ handle: clientHandle, allowHalfOpen: true });
@@ -1085,6 +1103,50 @@ function onConnection(server, id) {
   server[kRefSockets]++;
   updateRef(server);
   server.emit('connection', socket);
+}
+
+/** A libuv-accepted connection moved to a native one: its id, or -1 when
+ * it has no descriptor to take (the handle then stays libuv's). */
+function adoptAccepted(server, clientHandle) {
+  const fd = clientHandle.fd;
+  if (typeof fd !== 'number' || fd < 0) return -1;
+  const id = nativeServer(server).adoptAccepted(fd);
+  if (id < 0) return -1;
+  clientHandle.close();
+  return id;
+}
+
+/** Core's owner_symbol (by which a libuv handle refers to its net object),
+ * learnt once from a net.Socket made on a stand-in handle. */
+let ownerSymbol;
+function coreOwnerSymbol() {
+  if (ownerSymbol === undefined) {
+    const standIn = { readStart: () => 0, readStop: () => 0, close() {}, getAsyncId: () => -1 };
+    const socket = new net.Socket({ handle: standIn, manualStart: true });
+    ownerSymbol = Object.getOwnPropertySymbols(standIn).find((s) => standIn[s] === socket);
+  }
+  return ownerSymbol;
+}
+
+/** net's 'drop' data for a libuv handle. */
+function handleEndpoints(clientHandle) {
+  if (!clientHandle.getsockname && !clientHandle.getpeername) return undefined;
+  const data = { __proto__: null };
+  if (clientHandle.getsockname) {
+    const local = { __proto__: null };
+    clientHandle.getsockname(local);
+    data.localAddress = local.address;
+    data.localPort = local.port;
+    data.localFamily = local.family;
+  }
+  if (clientHandle.getpeername) {
+    const remote = { __proto__: null };
+    clientHandle.getpeername(remote);
+    data.remoteAddress = remote.address;
+    data.remotePort = remote.port;
+    data.remoteFamily = remote.family;
+  }
+  return data;
 }
 
 function connectionEndpoints(id) {

@@ -164,6 +164,23 @@ impl NativeServer {
         id
     }
 
+    /// A connection libuv accepted (a cluster worker's, or one of a core
+    /// handle given to `listen(handle)`), served natively from a duplicate
+    /// of its descriptor: its id, or -errno. JS closes the libuv handle and
+    /// announces the connection itself, in the callback core would.
+    #[napi(catch_unwind)]
+    pub fn adopt_accepted(&self, fd: i32) -> i64 {
+        match Stream::from_accepted_fd(fd) {
+            Ok(stream) => {
+                let conn = Conn::new(self.shared.clone(), stream);
+                let id = conn.id;
+                conn::start_adopted(conn);
+                id as i64
+            }
+            Err(e) => -(e.raw_os_error().unwrap_or(libc::EINVAL) as i64),
+        }
+    }
+
     /// Stop accepting; open connections are left to JS to close.
     #[napi(catch_unwind)]
     pub fn close(&mut self) {

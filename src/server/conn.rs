@@ -806,6 +806,13 @@ pub fn start(conn: Arc<Conn>, mode: Mode) {
     crate::runtime::runtime().spawn(serve(conn, mode, true));
 }
 
+/// A connection accepted elsewhere and announced by JS itself (see
+/// `NativeServer::adopt_accepted`): no `Connection` event.
+pub fn start_adopted(conn: Arc<Conn>) {
+    register(&conn);
+    crate::runtime::runtime().spawn(serve(conn, Mode::Accepted, false));
+}
+
 /// A client connection whose connect completed within `connect()`: JS hears
 /// it from the calling thread, so in this turn's poll phase, as libuv's
 /// connect callback would come (see `client::connect`).

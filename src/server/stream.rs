@@ -38,6 +38,25 @@ impl Endpoint {
 }
 
 impl Stream {
+    /// A stream on a duplicate of `fd`, a connected socket someone else
+    /// accepted (libuv, for cluster or `listen(handle)`); the caller keeps
+    /// and closes its own descriptor.
+    pub fn from_accepted_fd(fd: std::os::fd::RawFd) -> io::Result<Stream> {
+        // SAFETY: the caller hands us an open descriptor; it is only
+        // borrowed long enough to duplicate it.
+        let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+        let socket = socket2::Socket::from(borrowed.try_clone_to_owned()?);
+        socket.set_nonblocking(true)?;
+        let _enter = crate::runtime::runtime().enter();
+        match socket.domain()? {
+            socket2::Domain::UNIX => Ok(Stream::Unix(UnixStream::from_std(socket.into())?)),
+            socket2::Domain::IPV4 | socket2::Domain::IPV6 => {
+                Ok(Stream::Tcp(TcpStream::from_std(socket.into())?))
+            }
+            _ => Err(io::Error::from_raw_os_error(libc::ENOTSOCK)),
+        }
+    }
+
     /// Waits until a read can be tried; true when the socket's error flag
     /// (a reset) was raised with it, which is libuv's POLLHUP here.
     pub async fn read_ready(&self) -> io::Result<bool> {
@@ -238,5 +257,51 @@ where
     match result {
         Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => Ok(got),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn an_accepted_descriptor_is_served_from_a_duplicate() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        let stream = Stream::from_accepted_fd(accepted.as_raw_fd()).unwrap();
+        assert!(matches!(stream, Stream::Tcp(_)));
+        // The caller closes its own descriptor; the duplicate lives on.
+        drop(accepted);
+        crate::runtime::runtime().block_on(async {
+            peer.write_all(b"ping").unwrap();
+            let mut buf = BytesMut::with_capacity(16);
+            loop {
+                stream.read_ready().await.unwrap();
+                match stream.try_read_buf(&mut buf) {
+                    Ok(_) if buf.len() >= 4 => break,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            assert_eq!(&buf[..], b"ping");
+        });
+        drop(stream);
+        let mut rest = Vec::new();
+        assert_eq!(
+            peer.read_to_end(&mut rest).unwrap(),
+            0,
+            "closed with the duplicate"
+        );
+    }
+
+    #[test]
+    fn a_descriptor_that_is_not_a_socket_is_refused() {
+        let file = std::fs::File::open("/dev/null").unwrap();
+        let err = Stream::from_accepted_fd(file.as_raw_fd()).err().unwrap();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOTSOCK));
     }
 }
