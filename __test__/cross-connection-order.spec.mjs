@@ -67,3 +67,50 @@ test.serial('two connections written one after the other: connection and request
   t.true(rhttp.connections <= MAX_SWAPPED, `rhttp swapped ${rhttp.connections} pairs' connections`);
   t.true(rhttp.requests <= MAX_SWAPPED, `rhttp swapped ${rhttp.requests} pairs' requests`);
 });
+
+// A server and a client in one process (a proxy and its upstream, a test
+// suite), one side closing the connection. Core: a reset made in the
+// server's request handler reaches the client in the next loop turn, after
+// the server's req 'close'; a client that destroys its request from a
+// timer has its FIN read by the server in this turn's poll phase, before
+// the client's own close (and 'error'). Every round, both cases. rhttp's
+// io thread reads the reset or FIN and rings: the client's error comes
+// first in most rounds of both (README, known differences).
+const ROUNDS = 20;
+
+async function closeOrders(http) {
+  const order = [];
+  const server = http.createServer((req) => {
+    req.on('close', () => order.push('server'));
+    if (req.url === '/reset') req.socket.resetAndDestroy();
+  });
+  await new Promise((resolve) => server.listen(0, HOST, resolve));
+  const agent = new http.Agent({ keepAlive: true });
+  const counts = {};
+  try {
+    for (const path of ['/reset', '/hang']) {
+      for (let i = 0; i < ROUNDS; i++) {
+        order.length = 0;
+        await withTimeout(new Promise((resolve) => {
+          const req = http.get({ port: server.address().port, host: HOST, path, agent });
+          req.on('error', () => { order.push('client'); setTimeout(resolve, 30); });
+          if (path === '/hang') setTimeout(() => req.destroy(), 20);
+        }), 3000, `${path} round ${i}`);
+        const key = `${path}: ${order.join(' < ')}`;
+        counts[key] = (counts[key] || 0) + 1;
+      }
+    }
+  } finally {
+    agent.destroy();
+    server.close();
+  }
+  return counts;
+}
+
+test.serial.failing('one process, one side closes: the other side hears it in the turn core\'s would, every round', async (t) => {
+  const core = await closeOrders(IMPLS.node);
+  const rhttp = await closeOrders(IMPLS.rhttp);
+  t.log(`core ${JSON.stringify(core)}, rhttp ${JSON.stringify(rhttp)}`);
+  t.deepEqual(core, { '/reset: server < client': ROUNDS, '/hang: server < client': ROUNDS });
+  t.deepEqual(rhttp, core);
+});
