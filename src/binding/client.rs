@@ -92,8 +92,8 @@ impl NativeClient {
         }
     }
 
-    #[napi(catch_unwind)]
     /// `pad_abstract`: the running libuv pads abstract names (before 1.48).
+    #[napi(catch_unwind)]
     pub fn connect_unix(&self, path: String, pad_abstract: bool) -> i64 {
         let target = Target::Unix { path, pad_abstract };
         connect::connect(self.shared.clone(), target) as i64

@@ -41,9 +41,10 @@ enum Release {
 /// A running accept loop; dropping it does not stop the loop, `stop()` does.
 pub struct ListenerHandle {
     stop: Arc<Notify>,
-    /// The listening socket, until `stop` releases it: the accept loop
-    /// keeps its descriptor open until it hears the stop.
-    release: Mutex<Option<Release>>,
+    /// The listening socket, until `stop` releases it or the accept loop
+    /// ends (it empties this before it closes the descriptor, so `stop`
+    /// never touches a descriptor number already reused).
+    release: Arc<Mutex<Option<Release>>>,
     pub local: Endpoint,
 }
 
@@ -54,15 +55,11 @@ impl ListenerHandle {
     /// ends and closes the descriptor. (A socket shared with an inherited
     /// descriptor keeps listening for its other holder.)
     pub fn stop(&self) {
-        let release = self
-            .release
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        match release {
-            // SAFETY (both arms): the loop closes `fd` only after accept
-            // fails with EINVAL or it hears the notify below, so `fd` is
-            // still the listener's here.
+        // Held while releasing: the loop cannot close the descriptor meanwhile.
+        let mut slot = lock_release(&self.release);
+        match slot.take() {
+            // SAFETY (both arms): the slot still held it, so the loop has
+            // not closed `fd`: it is still the listener's.
             Some(Release::Shutdown(fd)) => unsafe {
                 libc::shutdown(fd, libc::SHUT_RD);
             },
@@ -74,8 +71,13 @@ impl ListenerHandle {
             }
             None => {}
         }
+        drop(slot);
         self.stop.notify_one();
     }
+}
+
+fn lock_release(m: &Mutex<Option<Release>>) -> std::sync::MutexGuard<'_, Option<Release>> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Puts a fresh unbound Unix socket at descriptor `fd`, closing what was
@@ -177,9 +179,10 @@ impl Listener {
             Listener::Tcp(_) => Release::Shutdown(self.raw_fd()),
             Listener::Unix(_, name) => Release::Replace(self.raw_fd(), name.clone()),
         });
+        let release = Arc::new(Mutex::new(release));
         let handle = ListenerHandle {
             stop: stop.clone(),
-            release: Mutex::new(release),
+            release: release.clone(),
             local: self.local(),
         };
         runtime().spawn(async move {
@@ -203,6 +206,11 @@ impl Listener {
                     Err(_) => {}
                 }
             }
+            // Forget the descriptor before closing it (see `release`).
+            let mut slot = lock_release(&release);
+            slot.take();
+            drop(self);
+            drop(slot);
         });
         handle
     }
