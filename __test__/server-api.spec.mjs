@@ -490,6 +490,23 @@ test('listen(handle) with a listening net.Server, and listen({ handle })', async
   t.true(node.result.direct.samePort);
 });
 
+test('listen(handle): an accept error of the handle is the server\'s error, as core\'s', async (t) => {
+  const node = await same(t, async (http, ctx) => {
+    const holder = ctx.track(net.createServer());
+    await withTimeout(new Promise((resolve) => holder.listen(0, HOST, resolve)), 2000);
+    const raw = holder._handle;
+    const s = ctx.server(() => {});
+    await withTimeout(new Promise((resolve) => s.listen(holder, resolve)), 2000);
+    const errors = [];
+    s.on('error', (err) => errors.push({ ...describeError(err), keys: Object.keys(err).sort() }));
+    // libuv reports a failed accept (EMFILE) through the handle's onconnection.
+    raw.onconnection(-24);
+    await tick();
+    return { errors, listening: s.listening };
+  });
+  t.is(node.result.errors[0].code, 'EMFILE');
+});
+
 test('IPv6: listen on ::1 and serve', async (t) => {
   const node = await same(t, async (http, ctx) => {
     const s = ctx.server((req, res) => {

@@ -34,7 +34,7 @@ const {
 } = require('./outgoing');
 const { kOutHeaders, kNeedDrain } = require('./internal/http');
 const { IncomingMessage } = require('./incoming');
-const { ConnResetException, codes, UVExceptionWithHostPort } = require('./internal/errors');
+const { ConnResetException, codes, UVExceptionWithHostPort, ErrnoException } = require('./internal/errors');
 const {
   ERR_HTTP_REQUEST_TIMEOUT,
   ERR_HTTP_HEADERS_SENT,
@@ -547,7 +547,7 @@ function adoptCoreHandle(server, handle, backlog) {
   }
   handle.onconnection = (status, clientHandle) => {
     if (status) {
-      server.emit('error', new UVExceptionWithHostPort(status, 'accept', null, -1));
+      server.emit('error', new ErrnoException(status, 'accept'));
       return;
     }
     // As net's onconnection: over the limit, the handle closes unread.
