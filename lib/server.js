@@ -23,7 +23,7 @@ const {
   EV_REQUEST_TIMEOUT, EV_TIMEOUT, EV_DRAIN, EV_END, EV_CLOSE, EV_DATA, EV_BODY_GATED, EV_HANDED_OVER,
   REQ_KEEP_ALIVE, REQ_UPGRADE, REQ_HAS_BODY, REQ_PIPELINED, REQ_EARLY_FLUSH, PAUSE_BODY, PAUSE_PIPELINE, PAUSE_GATE,
 } = require('./native');
-const { Socket, closeFd, behindBatch, flushBehind, flushBehindIfLate } = require('./socket');
+const { Socket, closeFd, behindBatch, flushBehind, flushBehindIfLate, coreOwnerSymbol } = require('./socket');
 const {
   continueExpression, chunkExpression, kIncomingMessage, checkInvalidHeaderChar,
   keptRawHeaders, splitNul, splitRecord, splitTrailers, RECORD_LENGTH_PREFIXED, runNextTicks,
@@ -1116,35 +1116,17 @@ function adoptAccepted(server, clientHandle) {
   return id;
 }
 
-/** Core's owner_symbol (by which a libuv handle refers to its net object),
- * learnt once from a net.Socket made on a stand-in handle. */
-let ownerSymbol;
-function coreOwnerSymbol() {
-  if (ownerSymbol === undefined) {
-    const standIn = { readStart: () => 0, readStop: () => 0, close() {}, getAsyncId: () => -1 };
-    const socket = new net.Socket({ handle: standIn, manualStart: true });
-    ownerSymbol = Object.getOwnPropertySymbols(standIn).find((s) => standIn[s] === socket);
-  }
-  return ownerSymbol;
-}
-
 /** net's 'drop' data for a libuv handle. */
 function handleEndpoints(clientHandle) {
   if (!clientHandle.getsockname && !clientHandle.getpeername) return undefined;
   const data = { __proto__: null };
-  if (clientHandle.getsockname) {
-    const local = { __proto__: null };
-    clientHandle.getsockname(local);
-    data.localAddress = local.address;
-    data.localPort = local.port;
-    data.localFamily = local.family;
-  }
-  if (clientHandle.getpeername) {
-    const remote = { __proto__: null };
-    clientHandle.getpeername(remote);
-    data.remoteAddress = remote.address;
-    data.remotePort = remote.port;
-    data.remoteFamily = remote.family;
+  for (const [side, get] of [['local', 'getsockname'], ['remote', 'getpeername']]) {
+    if (!clientHandle[get]) continue;
+    const name = { __proto__: null };
+    clientHandle[get](name);
+    data[`${side}Address`] = name.address;
+    data[`${side}Port`] = name.port;
+    data[`${side}Family`] = name.family;
   }
   return data;
 }

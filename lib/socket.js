@@ -42,11 +42,22 @@ const kBaseCounters = Symbol('rhttp.baseCounters');
 const kHandingOver = Symbol('rhttp.handingOver');
 const kAfterHandOver = Symbol('rhttp.afterHandOver');
 const kHeld = Symbol('rhttp.held');
-// The symbols under which a libuv handle refers to its net.Socket (core's
-// owner_symbol) and a socket holds its async id (async_id_symbol), learnt
-// from the first socket made on a descriptor.
+// The symbols under which a libuv handle refers to its net object (core's
+// owner_symbol; see coreOwnerSymbol) and a socket holds its async id
+// (async_id_symbol, learnt from the first socket made on a descriptor).
 let ownerSymbol;
 let asyncIdSymbol;
+
+/** Core's owner_symbol, learnt once from a net.Socket made on a stand-in
+ * handle. */
+function coreOwnerSymbol() {
+  if (ownerSymbol === undefined) {
+    const standIn = { readStart: () => 0, readStop: () => 0, close() {}, getAsyncId: () => -1 };
+    const socket = new net.Socket({ handle: standIn, manualStart: true });
+    ownerSymbol = Object.getOwnPropertySymbols(standIn).find((s) => standIn[s] === socket);
+  }
+  return ownerSymbol;
+}
 
 // Sockets corked this turn, uncorked together in one setImmediate: the
 // responses to a client's pipelined requests (answered in one cascade of
@@ -427,11 +438,8 @@ class Socket extends net.Socket {
       // opens it; the borrowed socket is dropped.
       carrier = new net.Socket({ fd, manualStart: true });
       handle = carrier._handle;
-      if (ownerSymbol === undefined) {
-        ownerSymbol = symbolHolding(handle, carrier);
-        if (ownerSymbol === undefined) throw new Error('rhttp: a libuv handle without its owner socket');
-        asyncIdSymbol = symbolHolding(carrier, handle.getAsyncId());
-      }
+      if (coreOwnerSymbol() === undefined) throw new Error('rhttp: a libuv handle without its owner socket');
+      if (asyncIdSymbol === undefined) asyncIdSymbol = symbolHolding(carrier, handle.getAsyncId());
       carrier._handle = null;
     } catch (err) {
       // The handle owns the descriptor once it opened it.
@@ -767,5 +775,5 @@ function errnoError(errno, syscall) {
 
 module.exports = {
   Socket, ConnHandle, errnoError, kId, applyPauseBits, closeFd,
-  behindBatch, flushBehind, flushBehindIfLate,
+  behindBatch, flushBehind, flushBehindIfLate, coreOwnerSymbol,
 };

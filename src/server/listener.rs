@@ -14,8 +14,9 @@ use tokio::sync::Notify;
 
 use super::conn::{self, Conn};
 use super::pipe_name::pipe_addr;
-use super::stream::{Endpoint, Stream};
+use super::stream::{duplicate_socket, Endpoint, Stream};
 use super::ServerShared;
+use crate::bridge::lock;
 use crate::runtime::runtime;
 
 pub enum Listener {
@@ -56,7 +57,7 @@ impl ListenerHandle {
     /// descriptor keeps listening for its other holder.)
     pub fn stop(&self) {
         // Held while releasing: the loop cannot close the descriptor meanwhile.
-        let mut slot = lock_release(&self.release);
+        let mut slot = lock(&self.release);
         match slot.take() {
             // SAFETY (both arms): the slot still held it, so the loop has
             // not closed `fd`: it is still the listener's.
@@ -74,10 +75,6 @@ impl ListenerHandle {
         drop(slot);
         self.stop.notify_one();
     }
-}
-
-fn lock_release(m: &Mutex<Option<Release>>) -> std::sync::MutexGuard<'_, Option<Release>> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Puts a fresh unbound Unix socket at descriptor `fd`, closing what was
@@ -139,12 +136,7 @@ pub fn bind_unix(path: &str, backlog_hint: u32, pad_abstract: bool) -> io::Resul
 /// Listen on an inherited descriptor (`listen({ fd })`). The descriptor is
 /// duplicated, so closing the server does not close the caller's fd.
 pub fn from_fd(fd: RawFd, backlog_hint: u32) -> io::Result<Listener> {
-    // SAFETY: the caller hands us an open socket descriptor; we only borrow it
-    // long enough to duplicate it and never close the original.
-    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-    let owned = borrowed.try_clone_to_owned()?;
-    let socket = Socket::from(owned);
-    socket.set_nonblocking(true)?;
+    let socket = duplicate_socket(fd)?;
     // Listening again on a listening socket only updates its backlog.
     socket.listen(backlog(backlog_hint))?;
     let _enter = runtime().enter();
@@ -207,7 +199,7 @@ impl Listener {
                 }
             }
             // Forget the descriptor before closing it (see `release`).
-            let mut slot = lock_release(&release);
+            let mut slot = lock(&release);
             slot.take();
             drop(self);
             drop(slot);

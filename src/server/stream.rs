@@ -37,16 +37,23 @@ impl Endpoint {
     }
 }
 
+/// A non-blocking duplicate of socket descriptor `fd`, which stays the
+/// caller's to close.
+pub fn duplicate_socket(fd: std::os::fd::RawFd) -> io::Result<socket2::Socket> {
+    // SAFETY: the caller hands us an open descriptor; it is only borrowed
+    // long enough to duplicate it.
+    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let socket = socket2::Socket::from(borrowed.try_clone_to_owned()?);
+    socket.set_nonblocking(true)?;
+    Ok(socket)
+}
+
 impl Stream {
     /// A stream on a duplicate of `fd`, a connected socket someone else
     /// accepted (libuv, for cluster or `listen(handle)`); the caller keeps
     /// and closes its own descriptor.
     pub fn from_accepted_fd(fd: std::os::fd::RawFd) -> io::Result<Stream> {
-        // SAFETY: the caller hands us an open descriptor; it is only
-        // borrowed long enough to duplicate it.
-        let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-        let socket = socket2::Socket::from(borrowed.try_clone_to_owned()?);
-        socket.set_nonblocking(true)?;
+        let socket = duplicate_socket(fd)?;
         let _enter = crate::runtime::runtime().enter();
         match socket.domain()? {
             socket2::Domain::UNIX => Ok(Stream::Unix(UnixStream::from_std(socket.into())?)),
