@@ -185,8 +185,9 @@ test('none: maxConnections: a connection over the limit is dropped', async (t) =
     const first = connect(t, app);
     await first.send(head('GET', '/one', 'm1'));
     await first.until(() => first.text().includes('hello /one'), 2000);
+    // It sends nothing: bytes that reach the dropped socket before its
+    // close turn the FIN into a reset, a race in core as here.
     const second = connect(t, app);
-    await second.send(head('GET', '/two', 'm2'));
     await second.until(() => second.state.closed, 2000);
     first.socket.destroy();
     await sleep(100);
