@@ -415,7 +415,7 @@ test.serial('the client aborts mid-upload: what the proxy and the upstream hear'
   t.true(core.notes['upstream req'].includes('aborted'));
 });
 
-test.serial('the client goes away mid-download of 4 MB: what the proxy and the upstream hear', async (t) => {
+test.serial('the client goes away mid-download of 64 MB: what the proxy and the upstream hear', async (t) => {
   const { core, rhttp } = await differential(t, async (app) => {
     const c = connect(t, app, 'plain');
     // 64 MB: more than the upstream's send buffer and the proxy's receive
