@@ -101,6 +101,10 @@ const kCorked = Symbol('corked');
 const kUniqueHeaders = Symbol('kUniqueHeaders');
 const kBytesWritten = Symbol('kBytesWritten');
 const kEndWroteNothing = Symbol('rhttp.endWroteNothing');
+// Set on ServerResponse.prototype: the connection's FIN follows a last
+// response's bytes (see end()); a client's request is followed by its
+// response.
+const kFinFollowsLast = Symbol('rhttp.finFollowsLast');
 const kErrored = Symbol('errored');
 const kHighWaterMark = Symbol('kHighWaterMark');
 const kRejectNonStandardBodyWrites = Symbol('kRejectNonStandardBodyWrites');
@@ -1100,9 +1104,17 @@ OutgoingMessage.prototype.end = function end(chunk, encoding, callback) {
   }
 
   if (this.socket) {
+    // A server's last response on its connection (`Connection: close`):
+    // resOnFinish ends the socket a few ticks on. Its bytes leave with the
+    // FIN instead, in one segment (see Socket#_rhttpFinWithLast).
+    const socket = this.socket;
+    const withFin = this._last && this[kFinFollowsLast] === true &&
+      socket._httpMessage === this &&
+      typeof socket._rhttpHoldForFin === 'function' && socket._rhttpHoldForFin();
     // Fully uncork connection on end().
-    this.socket._writableState.corked = 1;
-    this.socket.uncork();
+    socket._writableState.corked = 1;
+    socket.uncork();
+    if (withFin) socket._rhttpFinWithLast(this.outputData.length === 0);
   }
   this[kCorked] = 0;
 
@@ -1226,6 +1238,7 @@ module.exports = {
   // Module-private in core; exported for rhttp's ServerResponse/ClientRequest.
   kBytesWritten,
   kEndWroteNothing,
+  kFinFollowsLast,
   kCorked,
   kErrored,
   kRejectNonStandardBodyWrites,

@@ -30,7 +30,7 @@ const {
   TurnBudget,
 } = require('./common');
 const {
-  kUniqueHeaders, parseUniqueHeadersOption, OutgoingMessage, kEndWroteNothing,
+  kUniqueHeaders, parseUniqueHeadersOption, OutgoingMessage, kEndWroteNothing, kFinFollowsLast,
 } = require('./outgoing');
 const { kOutHeaders, kNeedDrain } = require('./internal/http');
 const { IncomingMessage } = require('./incoming');
@@ -110,6 +110,7 @@ Object.setPrototypeOf(ServerResponse, OutgoingMessage);
 
 ServerResponse.prototype.statusCode = 200;
 ServerResponse.prototype.statusMessage = undefined;
+ServerResponse.prototype[kFinFollowsLast] = true;
 
 function onServerResponseClose() {
   // A stale 'close' can arrive after detachSocket(); see core's comment.

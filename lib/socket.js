@@ -261,6 +261,25 @@ class Socket extends net.Socket {
 
   // ---- writable side ----
 
+  /** A server's last response is about to be written (OutgoingMessage#end):
+   * Rust sends it with MSG_MORE, so the kernel holds it for the FIN. */
+  _rhttpHoldForFin() {
+    if (!this._handle || this[kCore] || this[kHandingOver] || !this.writable) return false;
+    binding.connHoldForFin(this[kId], true);
+    return true;
+  }
+
+  /** ...and was written: when all of it went to Rust, the FIN goes now,
+   * in the segment of its last bytes. Core shuts down a few ticks on,
+   * when resOnFinish ends the socket (whose _final then finds it sent):
+   * its response and FIN were two packets, each a pass through loopback
+   * and a wake-up of the client. */
+  _rhttpFinWithLast(allWritten) {
+    if (!this._handle || this[kCore]) return;
+    if (allWritten && this.writableLength === 0) binding.connEnd(this[kId]);
+    else binding.connHoldForFin(this[kId], false);
+  }
+
   /** Hold writes in Rust until this turn of the event loop ends. */
   _rhttpCorkForTick() {
     if (this[kCorkedTick] || !this._handle || this[kCore]) return;

@@ -359,6 +359,14 @@ pub fn conn_feed_end(conn: u32) {
     }
 }
 
+/// `connHoldForFin(conn, on)`: see `Conn::hold_for_fin`.
+#[napi(catch_unwind)]
+pub fn conn_hold_for_fin(conn: u32, on: bool) {
+    if let Some(c) = registry::get(conn) {
+        c.hold_for_fin(on);
+    }
+}
+
 #[napi(catch_unwind)]
 pub fn conn_end(conn: u32) {
     if let Some(c) = registry::get(conn) {

@@ -251,6 +251,9 @@ pub struct Conn {
     /// yet: tokio would refuse the first write without trying (see
     /// `send_direct`).
     unpolled: AtomicBool,
+    /// The next direct send is a server's last response, and `end` follows
+    /// it at once (see `hold_for_fin`).
+    hold_for_fin: AtomicBool,
 }
 
 impl Conn {
@@ -274,6 +277,7 @@ impl Conn {
             bytes_read: AtomicU64::new(0),
             bytes_written: AtomicU64::new(0),
             unpolled: AtomicBool::new(false),
+            hold_for_fin: AtomicBool::new(false),
         })
     }
 
@@ -383,8 +387,20 @@ impl Conn {
         WriteStatus::Queued
     }
 
+    /// The next direct send goes with `MSG_MORE` (`on`): JS ends the
+    /// connection right after it (lib/socket.js `_rhttpHoldForFin`), and
+    /// the kernel sends its bytes in the FIN's segment. `end` clears it.
+    pub fn hold_for_fin(&self, on: bool) {
+        self.hold_for_fin.store(on, Ordering::Relaxed);
+    }
+
     /// A write from the calling thread, as far as the kernel takes it.
     fn send_direct(&self, head: &[u8], body: &[u8]) -> io::Result<usize> {
+        if self.hold_for_fin.swap(false, Ordering::Relaxed) {
+            return self
+                .stream
+                .send_more(&[IoSlice::new(head), IoSlice::new(body)]);
+        }
         let tried = if body.is_empty() {
             self.stream.try_write(head)
         } else {
@@ -439,8 +455,20 @@ impl Conn {
     /// close: the kernel gets them first, as it would have. False (the error kept for
     /// the task) when the connection failed.
     fn send_accepted(&self, st: &mut Shared) -> bool {
+        self.send_accepted_then(st, false)
+    }
+
+    /// `send_accepted`, with `fin_follows`: the caller shuts the socket
+    /// down right after, so the bytes go with `MSG_MORE` and leave in the
+    /// FIN's segment (see `end`).
+    fn send_accepted_then(&self, st: &mut Shared, fin_follows: bool) -> bool {
         while !st.out.is_empty() {
-            match self.writev_out(st) {
+            let written = if fin_follows {
+                self.send_out_more(st)
+            } else {
+                self.writev_out(st)
+            };
+            match written {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -466,6 +494,21 @@ impl Conn {
         }
     }
 
+    /// `writev_out` with `MSG_MORE`, from the calling thread.
+    fn send_out_more(&self, st: &mut Shared) -> io::Result<usize> {
+        let slices: Vec<IoSlice<'_>> = st
+            .out
+            .iter()
+            .take(MAX_IOVECS)
+            .map(|b| IoSlice::new(b))
+            .collect();
+        let n = self.stream.send_more(&slices)?;
+        drop(slices);
+        self.bytes_written.fetch_add(n as u64, Ordering::Relaxed);
+        st.consume_out(n);
+        Ok(n)
+    }
+
     /// One `writev` of the front of `out`; what was written leaves it.
     fn writev_out(&self, st: &mut Shared) -> io::Result<usize> {
         if st.out.is_empty() {
@@ -486,7 +529,18 @@ impl Conn {
 
     /// Half-close after everything queued is written (`socket.end()`).
     pub fn end(&self) {
-        self.command(|st| {
+        self.hold_for_fin.store(false, Ordering::Relaxed);
+        let mut st = lock(&self.shared);
+        {
+            let st = &mut *st;
+            // A cork this end releases (pipelined responses, the last with
+            // `Connection: close`): its bytes go now, held by `MSG_MORE`
+            // for the FIN below, so they leave in the FIN's segment (see
+            // `hold_for_fin`). A failed send is the task's to report.
+            if st.corked && !st.drain_wanted && !st.handed_over && st.can_let_go() {
+                st.corked = false;
+                let _ = self.send_accepted_then(st, true);
+            }
             // With nothing queued, the FIN leaves now, right behind the
             // bytes written directly, as libuv's shutdown follows a write
             // within the loop turn. Sent by the task a wake-up later, it
@@ -500,7 +554,21 @@ impl Conn {
             // Corked bytes go before the FIN: the task writes the queue.
             st.corked = false;
             st.end_requested = true;
-        });
+        }
+        // With the FIN sent and nothing queued, the task has nothing to do
+        // until its next read or JS's destroy, and sees the end then; a
+        // wake-up now (an eventfd write and a switch to the io thread) is
+        // one per `Connection: close` response. Not after the peer's end:
+        // the task closes the connection at once then.
+        let idle = st.fin_sent
+            && st.out.is_empty()
+            && !st.stream_ended
+            && !st.drain_wanted
+            && st.write_error.is_none();
+        drop(st);
+        if !idle {
+            self.wake.notify_one();
+        }
     }
 
     pub fn destroy(&self) {
@@ -1511,15 +1579,44 @@ mod tests {
     }
 
     #[test]
-    fn an_end_of_a_corked_connection_leaves_the_fin_to_the_task() {
+    fn an_end_of_a_corked_connection_sends_the_held_bytes_with_the_fin() {
         let rt = runtime();
         let (conn, mut peer) = conn_pair(&rt);
         conn.cork();
         assert_eq!(conn.write(b"held", false), WriteStatus::Flushed);
         conn.end();
-        assert_eq!(read_within(&mut peer, Duration::from_millis(50)), None);
+        // From the calling thread: the task never runs here.
+        assert_eq!(received(&mut peer, 4), b"held");
+        assert_eq!(read_within(&mut peer, Duration::from_secs(5)), Some(vec![]));
         let st = lock(&conn.shared);
-        assert!(!st.fin_sent && !st.corked && st.end_requested);
+        assert!(st.fin_sent && !st.corked && st.end_requested && st.out.is_empty());
+    }
+
+    #[test]
+    fn an_end_that_sent_the_fin_with_nothing_queued_leaves_the_task_asleep() {
+        let rt = runtime();
+        let (conn, _peer) = conn_pair(&rt);
+        assert_eq!(conn.write(b"response", false), WriteStatus::Flushed);
+        conn.end();
+        assert!(!woken(&rt, &conn));
+    }
+
+    #[test]
+    fn an_end_after_the_peers_end_wakes_the_task_to_close() {
+        let rt = runtime();
+        let (conn, _peer) = conn_pair(&rt);
+        lock(&conn.shared).stream_ended = true;
+        conn.end();
+        assert!(woken(&rt, &conn));
+    }
+
+    #[test]
+    fn an_end_behind_a_write_error_wakes_the_task_to_report_it() {
+        let rt = runtime();
+        let (conn, _peer) = conn_pair(&rt);
+        lock(&conn.shared).write_error = Some(libc::EPIPE);
+        conn.end();
+        assert!(woken(&rt, &conn));
     }
 
     #[test]

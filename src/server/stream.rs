@@ -183,6 +183,17 @@ impl Stream {
         }
     }
 
+    /// `send_now` for bytes a FIN follows at once: TCP holds them
+    /// (`MSG_MORE`) for the shutdown's segment. Other streams write as
+    /// `try_write_vectored`.
+    pub fn send_more(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => socket2::SockRef::from(s)
+                .send_vectored_with_flags(bufs, libc::MSG_MORE | libc::MSG_NOSIGNAL),
+            _ => self.try_write_vectored(bufs),
+        }
+    }
+
     /// Half-close the write side (FIN) once everything queued has gone out.
     pub fn shutdown_write(&self) -> io::Result<()> {
         match self {
