@@ -463,12 +463,7 @@ impl Conn {
     /// FIN's segment (see `end`).
     fn send_accepted_then(&self, st: &mut Shared, fin_follows: bool) -> bool {
         while !st.out.is_empty() {
-            let written = if fin_follows {
-                self.send_out_more(st)
-            } else {
-                self.writev_out(st)
-            };
-            match written {
+            match self.write_front(st, fin_follows) {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -494,23 +489,14 @@ impl Conn {
         }
     }
 
-    /// `writev_out` with `MSG_MORE`, from the calling thread.
-    fn send_out_more(&self, st: &mut Shared) -> io::Result<usize> {
-        let slices: Vec<IoSlice<'_>> = st
-            .out
-            .iter()
-            .take(MAX_IOVECS)
-            .map(|b| IoSlice::new(b))
-            .collect();
-        let n = self.stream.send_more(&slices)?;
-        drop(slices);
-        self.bytes_written.fetch_add(n as u64, Ordering::Relaxed);
-        st.consume_out(n);
-        Ok(n)
-    }
-
     /// One `writev` of the front of `out`; what was written leaves it.
     fn writev_out(&self, st: &mut Shared) -> io::Result<usize> {
+        self.write_front(st, false)
+    }
+
+    /// `writev_out`, or with `more` one `sendmsg` with `MSG_MORE` (past the
+    /// reactor: a FIN follows from the calling thread, see `end`).
+    fn write_front(&self, st: &mut Shared, more: bool) -> io::Result<usize> {
         if st.out.is_empty() {
             return Ok(0);
         }
@@ -520,7 +506,11 @@ impl Conn {
             .take(MAX_IOVECS)
             .map(|b| IoSlice::new(b))
             .collect();
-        let n = self.stream.try_write_vectored(&slices)?;
+        let n = if more {
+            self.stream.send_more(&slices)?
+        } else {
+            self.stream.try_write_vectored(&slices)?
+        };
         drop(slices);
         self.bytes_written.fetch_add(n as u64, Ordering::Relaxed);
         st.consume_out(n);
