@@ -101,9 +101,9 @@ const kCorked = Symbol('corked');
 const kUniqueHeaders = Symbol('kUniqueHeaders');
 const kBytesWritten = Symbol('kBytesWritten');
 const kEndWroteNothing = Symbol('rhttp.endWroteNothing');
-// Set on ServerResponse.prototype: the connection's FIN follows a last
-// response's bytes (see end()); a client's request is followed by its
-// response.
+// Set on ServerResponse.prototype only: a server's last response is
+// followed by the connection's FIN (see end()); a client's last request is
+// followed by its response.
 const kFinFollowsLast = Symbol('rhttp.finFollowsLast');
 const kErrored = Symbol('errored');
 const kHighWaterMark = Symbol('kHighWaterMark');

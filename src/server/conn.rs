@@ -520,31 +520,29 @@ impl Conn {
     /// Half-close after everything queued is written (`socket.end()`).
     pub fn end(&self) {
         self.hold_for_fin.store(false, Ordering::Relaxed);
-        let mut st = lock(&self.shared);
-        {
-            let st = &mut *st;
-            // A cork this end releases (pipelined responses, the last with
-            // `Connection: close`): its bytes go now, held by `MSG_MORE`
-            // for the FIN below, so they leave in the FIN's segment (see
-            // `hold_for_fin`). A failed send is the task's to report.
-            if st.corked && !st.drain_wanted && !st.handed_over && st.can_let_go() {
-                st.corked = false;
-                let _ = self.send_accepted_then(st, true);
-            }
-            // With nothing queued, the FIN leaves now, right behind the
-            // bytes written directly, as libuv's shutdown follows a write
-            // within the loop turn. Sent by the task a wake-up later, it
-            // came after a `Connection: close` client had read the
-            // response and closed first, leaving that client's ports in
-            // TIME_WAIT (wrk spent a third of its time searching past them).
-            if st.out.is_empty() && !st.handed_over && st.can_let_go() {
-                st.fin_sent = true;
-                let _ = self.stream.shutdown_write();
-            }
-            // Corked bytes go before the FIN: the task writes the queue.
+        let mut guard = lock(&self.shared);
+        let st = &mut *guard;
+        // A cork this end releases (pipelined responses, the last with
+        // `Connection: close`): its bytes go now, held by `MSG_MORE`
+        // for the FIN below, so they leave in the FIN's segment (see
+        // `hold_for_fin`). A failed send is the task's to report.
+        if st.corked && !st.drain_wanted && !st.handed_over && st.can_let_go() {
             st.corked = false;
-            st.end_requested = true;
+            let _ = self.send_accepted_then(st, true);
         }
+        // With nothing queued, the FIN leaves now, right behind the
+        // bytes written directly, as libuv's shutdown follows a write
+        // within the loop turn. Sent by the task a wake-up later, it
+        // came after a `Connection: close` client had read the
+        // response and closed first, leaving that client's ports in
+        // TIME_WAIT (wrk spent a third of its time searching past them).
+        if st.out.is_empty() && !st.handed_over && st.can_let_go() {
+            st.fin_sent = true;
+            let _ = self.stream.shutdown_write();
+        }
+        // Corked bytes go before the FIN: the task writes the queue.
+        st.corked = false;
+        st.end_requested = true;
         // With the FIN sent and nothing queued, the task has nothing to do
         // until its next read or JS's destroy, and sees the end then; a
         // wake-up now (an eventfd write and a switch to the io thread) is
@@ -555,7 +553,7 @@ impl Conn {
             && !st.stream_ended
             && !st.drain_wanted
             && st.write_error.is_none();
-        drop(st);
+        drop(guard);
         if !idle {
             self.wake.notify_one();
         }
