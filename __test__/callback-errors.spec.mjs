@@ -177,6 +177,62 @@ test('server: a throw from a handler\'s nextTick does not fail another connectio
   ]);
 });
 
+// A throw ends the batch early: its rest runs from a tick, which Node runs
+// after the immediates already queued (the uncaught-exception handler's),
+// so in a later turn than the batch. A connection accepted there had its
+// first request held for the next turn, with no turn end left to ring for
+// it: the request waited for an event that never came.
+test('server: a connection accepted in the same read as a throwing handler still gets its request handled', async (t) => {
+  const lines = await sameInChild(t, `
+    const { Worker } = require('node:worker_threads');
+    const s = http.createServer((req, res) => {
+      log('req', req.url);
+      res.end('r');
+      if (req.url === '/block') busy(200);
+      if (req.url === '/throw') throw new Error('boom');
+    });
+    const port = await listen(s);
+    // The client is a worker: it writes while the server's thread blocks,
+    // so the throwing request, the new connection and its request reach
+    // JS in one batch.
+    const w = new Worker(\`
+      const { workerData, parentPort } = require('node:worker_threads');
+      const net = require('node:net');
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      const open = () => new Promise((r) => {
+        const c = net.connect(workerData.port, '127.0.0.1', () => r(c));
+        c.on('error', () => {});
+      });
+      const get = (url) => 'GET ' + url + ' HTTP/1.1\\\\r\\\\nHost: x\\\\r\\\\n\\\\r\\\\n';
+      (async () => {
+        const blocker = await open();
+        const throwers = [await open(), await open(), await open()];
+        await sleep(100);
+        blocker.write(get('/block'));
+        await sleep(60);
+        for (const c of throwers) c.write(get('/throw'));
+        const late = await open();
+        let answered = false;
+        late.on('data', () => { answered = true; });
+        late.write(get('/late'));
+        await sleep(400);
+        parentPort.postMessage(answered);
+        for (const c of [blocker, ...throwers, late]) c.destroy();
+      })();
+    \`, { eval: true, workerData: { port } });
+    log('late answered', await new Promise((r) => w.once('message', r)));
+    await w.terminate();
+  `);
+  t.deepEqual(lines, [
+    ['req', '/block'],
+    ['req', '/throw'], ['uncaught', 'boom'],
+    ['req', '/throw'], ['uncaught', 'boom'],
+    ['req', '/throw'], ['uncaught', 'boom'],
+    ['req', '/late'],
+    ['late answered', true],
+  ]);
+});
+
 // The client: a target that sends a response head and the first piece of
 // its body, then each next piece 50 ms after the last.
 const splitTarget = (pieces) => `

@@ -110,7 +110,7 @@ function deferEvent(events, at, kind) {
     socket[kDeferred] = true;
     deferredTurn = turnBudget.turn;
     // The end of the turn rings (`native.ring`) for the next one.
-    turnBudget.deferred = true;
+    turnBudget.ringAtTurnEnd();
   }
   deferred.push(events.slice(at, at + EVENT_WIDTH[kind]));
   return true;

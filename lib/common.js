@@ -203,6 +203,18 @@ class TurnBudget {
     this.deferred = true;
     return false;
   }
+
+  /** Ring when this turn ends. A batch continued from a tick (after a
+   * callback threw) can run in a turn no doorbell call started: that turn's
+   * end is scheduled here, or what it held would wait for an event that may
+   * never come. */
+  ringAtTurnEnd() {
+    this.deferred = true;
+    if (this.start < 0) {
+      this.start = performance.now();
+      setImmediate(endTurn, this);
+    }
+  }
 }
 
 function endTurn(budget) {

@@ -818,7 +818,7 @@ function holdForNextTurn(server, ev, at, kind) {
   for (let k = at; k < end; k++) held.push(ev[k]);
   countHeldBody(ev, at, true);
   // The end of the turn rings for the next one (kTurnBudget's ring).
-  server[kTurnBudget].deferred = true;
+  server[kTurnBudget].ringAtTurnEnd();
   return true;
 }
 
