@@ -3,6 +3,7 @@
 // Each scenario runs against node:http and rhttp; the recordings must match.
 
 import test from 'ava';
+import { sameInChild } from './helpers/child-scenario.mjs';
 import { createRequire } from 'node:module';
 import {
   nodeHttp, rhttp, RHTTP_PATH, HOST, same, delay, tick, once, attempt,
@@ -268,6 +269,41 @@ test('highWaterMark option reaches the request, the response and the socket', as
     });
     await ctx.raw(port, get('/', { Connection: 'close' }));
   });
+});
+
+// rhttp leaves the options out of its sockets and requests when the
+// highWaterMark is the default one (cheaper in V8); the default can change.
+test('highWaterMark: the default one, and one set with stream.setDefaultHighWaterMark, reach the request, the response and both sockets', async (t) => {
+  const lines = await sameInChild(t, `
+    const stream = require('node:stream');
+    const observe = async (label) => {
+      let server;
+      const seen = new Promise((resolve) => {
+        server = http.createServer((req, res) => {
+          resolve([req.readableHighWaterMark, res.writableHighWaterMark, req.socket.readableHighWaterMark,
+            req.socket.writableHighWaterMark, req.socket.allowHalfOpen]);
+          res.end('x');
+        });
+      });
+      const port = await listen(server);
+      const client = await new Promise((resolve) => {
+        http.get({ port, host: '127.0.0.1', agent: false }, (res) => {
+          resolve([res.readableHighWaterMark, res.socket.readableHighWaterMark, res.socket.writableHighWaterMark,
+            res.socket.allowHalfOpen]);
+          res.resume();
+        });
+      });
+      log(label, await seen, client);
+      server.close();
+    };
+    await observe('default');
+    stream.setDefaultHighWaterMark(false, 5000);
+    await observe('5000');
+  `);
+  t.deepEqual(lines, [
+    ['default', [16384, 16384, 16384, 16384, true], [16384, 16384, 16384, false]],
+    ['5000', [5000, 5000, 5000, 5000, true], [5000, 5000, 5000, false]],
+  ]);
 });
 
 test('uniqueHeaders option: listed headers are joined on the wire, others repeated', async (t) => {

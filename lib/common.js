@@ -12,6 +12,7 @@
 // them without a require cycle; outgoing.js re-exports them.
 
 const { debuglog } = require('util');
+const { getDefaultHighWaterMark } = require('stream');
 const {
   hideStackFramesAt,
   codes: {
@@ -37,6 +38,11 @@ const methods = (() => {
 })();
 
 const kIncomingMessage = Symbol('IncomingMessage');
+
+/** A byte stream's default highWaterMark (settable since Node 19.9). */
+function defaultHighWaterMark() {
+  return typeof getDefaultHighWaterMark === 'function' ? getDefaultHighWaterMark(false) : 16 * 1024;
+}
 
 // Core's parser default for maxHeaderPairs (server: maxHeadersCount * 2).
 const MAX_HEADER_PAIRS = 2000;
@@ -228,6 +234,7 @@ function endTurn(budget) {
 }
 
 module.exports = {
+  defaultHighWaterMark,
   runNextTicks,
   TurnBudget,
   currentPollMark,

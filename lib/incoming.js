@@ -40,6 +40,7 @@ const ObjectDefineProperty = Object.defineProperty;
 const ObjectSetPrototypeOf = Object.setPrototypeOf;
 
 const { Readable, finished } = require('stream');
+const { defaultHighWaterMark } = require('./common');
 
 const kHeaders = Symbol('kHeaders');
 const kHeadersDistinct = Symbol('kHeadersDistinct');
@@ -77,7 +78,10 @@ function readStop(socket) {
 function IncomingMessage(socket) {
   let streamOptions;
 
-  if (socket) {
+  // Core passes the socket's highWaterMark always; when it is the default
+  // one, no options build the same state without the option reads, which
+  // miss V8's caches in a busy server (see Socket's constructor).
+  if (socket && socket.readableHighWaterMark !== defaultHighWaterMark()) {
     streamOptions = {
       highWaterMark: socket.readableHighWaterMark,
     };
