@@ -283,6 +283,61 @@ test('client: a response\'s \'data\' handler throws inside the parser: HPE_JS_EX
   t.false(lines.some((l) => l[0] === 'data' && l[1] === 'ef'));
 });
 
+// The client's side of the server test above: a batch cut short by
+// throwing 'response' handlers goes on from a tick that can run after its
+// turn ended; a response's FIN read there with its data waits for the next
+// turn, which must still come.
+test('client: a close-delimited response read in the same batch as throwing \'response\' handlers still ends', async (t) => {
+  const lines = await sameInChild(t, `
+    const { Worker } = require('node:worker_threads');
+    // The target is a worker: it answers while the client's thread blocks,
+    // so the three responses that throw and the fourth, with its FIN,
+    // reach JS in one batch.
+    const w = new Worker(\`
+      const { parentPort } = require('node:worker_threads');
+      const net = require('node:net');
+      const conns = [];
+      const server = net.createServer((c) => {
+        c.on('error', () => {});
+        c.once('data', () => {
+          conns.push(c);
+          if (conns.length === 4) parentPort.postMessage('all asked');
+        });
+      });
+      server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+      parentPort.on('message', () => {
+        setTimeout(() => {
+          for (const c of conns) {
+            if (c === conns[3]) c.end('HTTP/1.1 200 OK\\\\r\\\\nConnection: close\\\\r\\\\n\\\\r\\\\nlast');
+            else c.write('HTTP/1.1 200 OK\\\\r\\\\nContent-Length: 1\\\\r\\\\n\\\\r\\\\nx');
+          }
+        }, 50);
+      });
+    \`, { eval: true });
+    const port = await new Promise((r) => w.once('message', r));
+    const asked = new Promise((r) => w.once('message', r));
+    let ended = false;
+    for (let i = 0; i < 4; i++) {
+      const req = http.get({ port, host: '127.0.0.1', agent: false, path: '/' + i }, (res) => {
+        if (i < 3) throw new Error('boom');
+        res.on('data', (d) => log('data', String(d)));
+        res.on('end', () => { ended = true; log('end'); });
+      });
+      req.on('error', () => {});
+    }
+    await asked;
+    w.postMessage('answer');
+    busy(200);
+    await sleep(300);
+    log('ended in time', ended);
+    await w.terminate();
+  `);
+  t.deepEqual(lines, [
+    ['uncaught', 'boom'], ['uncaught', 'boom'], ['uncaught', 'boom'],
+    ['data', 'last'], ['end'], ['ended in time', true],
+  ]);
+});
+
 test('client: a parser whose callback threw is clean again when the agent reuses it', async (t) => {
   const lines = await sameInChild(t, `
     const target = http.createServer((req, res) => res.end('ok ' + req.url));
